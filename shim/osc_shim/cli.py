@@ -1,0 +1,41 @@
+"""``osc-shim``: the command-line face of the shim.
+
+Subcommands live in their own modules and are imported only when invoked, so
+``osc-shim --help`` stays fast.  Add a command by adding a line to COMMANDS.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# name -> "module:attribute" of a click command
+COMMANDS = {
+    "emulator": "osc_shim.emulator.command:emulator",
+    "demo": "osc_shim.demo:demo",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="awscli-plugin-outscale")
+def main():
+    """Drive the OUTSCALE API with AWS habits.
+
+    The shim translates EC2 requests (as the AWS CLI and boto3 send them) into
+    OUTSCALE API (OAPI) calls and turns the answers back into EC2's.  Its
+    commands serve an offline OAPI emulator, an EC2-compatible gateway, and
+    tools for migrating AWS scripts.
+    """

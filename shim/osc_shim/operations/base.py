@@ -1,0 +1,100 @@
+"""What a translator is, and the small engine that checks EC2 members.
+
+A translator is a generator ``translate(params, ctx)``: it yields ``Call``s
+(OAPI action + JSON body), receives each OAPI answer (or has the OAPI error
+thrown into it), and returns the botocore-shaped EC2 result.  It performs no
+I/O, so the same function serves the plugin, the gateway, ``osc-shim
+translate`` (which feeds it symbolic answers) and the unit tests.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Callable, Generator
+
+from ..errors import unsupported_parameter
+
+
+@dataclass(frozen=True)
+class Call:
+    action: str
+    body: dict
+    # True when re-sending the call cannot create a second resource.
+    idempotent: bool = False
+
+
+@dataclass
+class Context:
+    region: str
+    now: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc))
+    warn: Callable[[str], None] = lambda message: None
+
+
+Translator = Callable[[dict, Context], Generator[Call, dict, dict]]
+
+
+@dataclass(frozen=True)
+class Map:
+    """The EC2 member maps onto this OAPI member, value unchanged."""
+
+    target: str
+
+
+@dataclass(frozen=True)
+class Handled:
+    """The translator deals with this member itself (the note says how)."""
+
+    note: str
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """OUTSCALE has no equivalent: the member is refused by name."""
+
+    reason: str
+
+
+def check_members(operation: str, table: dict, params: dict, prefix: str = "") -> None:
+    """Refuse every given member that is marked Refuse or that the table does not know.
+
+    A member absent from the table (one a newer botocore added) is refused too:
+    nothing is ever dropped silently.
+    """
+    for name, value in params.items():
+        if value is None:
+            continue
+        rule = table.get(name)
+        if isinstance(rule, Refuse):
+            raise unsupported_parameter(prefix + name, rule.reason)
+        if rule is None:
+            raise unsupported_parameter(prefix + name, f"the shim does not translate it for {operation}")
+
+
+def mapped(table: dict, params: dict) -> dict:
+    """The OAPI body members that map one to one from ``params``."""
+    return {rule.target: params[name] for name, rule in table.items()
+            if isinstance(rule, Map) and params.get(name) is not None}
+
+
+def drive(steps, perform: Callable[[Call], dict]) -> dict:
+    """Run a translator: hand each Call to ``perform`` and feed the answer back.
+
+    An OAPI error raised by ``perform`` is thrown into the translator (which may
+    handle it); one it lets escape becomes the matching EC2 error.
+    """
+    from ..errors import OapiError, to_ec2
+
+    try:
+        call = next(steps)
+        while True:
+            try:
+                answer = perform(call)
+            except OapiError as err:
+                call = steps.throw(err)
+            else:
+                call = steps.send(answer)
+    except StopIteration as done:
+        return done.value
+    except OapiError as err:
+        raise to_ec2(err) from None

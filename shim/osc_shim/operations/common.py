@@ -1,0 +1,62 @@
+"""Checks and conversions shared by the image operations: names, tags, architectures."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import Ec2Error, OapiError, invalid_value, to_ec2
+from .base import Call
+
+# What OAPI accepts in ImageName; EC2 also allows [ ] ' @, which cannot be carried over.
+IMAGE_NAME_RE = re.compile(r"^[A-Za-z0-9_ ()/.\-]{3,128}$")
+EC2_ONLY_NAME_CHARS = "[]'@"
+ARCHITECTURES = ("i386", "x86_64")
+# AWS (and OUTSCALE's documentation for the AWS CLI) default to i386; OAPI's schema says x86_64.
+DEFAULT_ARCHITECTURE = "i386"
+
+
+def check_image_name(name: str, parameter: str = "Name") -> None:
+    if IMAGE_NAME_RE.match(name):
+        return
+    bad = sorted({c for c in name if c in EC2_ONLY_NAME_CHARS})
+    if bad:
+        why = (f"it contains {' '.join(repr(c) for c in bad)}, which EC2 allows but OUTSCALE does not; "
+               "OUTSCALE image names are 3-128 letters, digits, spaces and _ ( ) / . -")
+    elif not 3 <= len(name) <= 128:
+        why = f"it is {len(name)} characters long; OUTSCALE image names are 3-128 characters"
+    else:
+        why = "OUTSCALE image names are 3-128 letters, digits, spaces and _ ( ) / . -"
+    raise Ec2Error("InvalidAMIName.Malformed", f"The value of {parameter} ({name!r}) is not a valid image name: {why}.")
+
+
+def check_architecture(value: str) -> str:
+    if value not in ARCHITECTURES:
+        raise invalid_value("Architecture", value, f"OUTSCALE images are {' or '.join(ARCHITECTURES)}.")
+    return value
+
+
+def image_tags(tag_specifications: list, operation: str) -> list:
+    """EC2 TagSpecifications -> the tags to put on the new image (resource type image only)."""
+    tags = []
+    for i, spec in enumerate(tag_specifications or [], 1):
+        rtype = spec.get("ResourceType")
+        if rtype != "image":
+            raise invalid_value(f"TagSpecification.{i}.ResourceType", rtype,
+                                f"{operation} on OUTSCALE can tag only the image (ResourceType image).")
+        tags.extend({"Key": t.get("Key"), "Value": t.get("Value", "")} for t in spec.get("Tags") or [])
+    for t in tags:
+        if not t["Key"]:
+            raise Ec2Error("InvalidParameterValue", "Tag keys must contain at least one character.")
+    return tags
+
+
+def tag_new_resource(resource_id: str, tags: list, what: str):
+    """Sub-generator: tag a resource just created; a failure names the resource so it is not lost."""
+    if not tags:
+        return
+    try:
+        yield Call("CreateTags", {"ResourceIds": [resource_id], "Tags": tags}, idempotent=True)
+    except OapiError as err:
+        cause = to_ec2(err)
+        raise Ec2Error(cause.code, f"{what} {resource_id} was created, but tagging it failed: {cause.message}",
+                       cause.status) from None
