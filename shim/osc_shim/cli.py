@@ -14,6 +14,10 @@ import click
 COMMANDS = {
     "emulator": "osc_shim.emulator.command:emulator",
     "demo": "osc_shim.demo:demo",
+    "configure": "osc_shim.commands_config:configure",
+    "endpoints": "osc_shim.commands_config:endpoints",
+    "serve": "osc_shim.gateway.serve:serve",
+    "translate": "osc_shim.translate:translate",
 }
 
 

@@ -132,7 +132,12 @@ def to_ec2(err: OapiError, hint_id: Optional[str] = None) -> Ec2Error:
     """Translate an OAPI error into the EC2 error callers already handle.
 
     Unknown codes keep OUTSCALE's code, type and details visible in the message.
+    An error that already carries its EC2 form (``ec2``: the OAPI client gave up, and says
+    why and what was created) is returned as is.
     """
+    preset = getattr(err, "ec2", None)
+    if isinstance(preset, Ec2Error):
+        return preset
     if err.status in THROTTLING_STATUSES and err.code not in OAPI_TO_EC2:
         return Ec2Error("RequestLimitExceeded", f"Request limit exceeded (OUTSCALE API answered HTTP {err.status}).", 503)
     mapped = OAPI_TO_EC2.get(err.code)

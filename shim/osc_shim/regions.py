@@ -18,21 +18,27 @@ DEFAULT_REGION = "eu-west-2"
 class Region(NamedTuple):
     domain: str
     confirmed: bool
-    note: str = ""
 
 
-# region -> (domain, confirmed, note).  ``confirmed`` is False where no current
+# region -> (domain, confirmed).  ``confirmed`` is False where no current
 # OUTSCALE source settles that the region is still served.  Order matters: it
 # is the order of listings, error messages and the docs table.
 REGIONS: Dict[str, Region] = {
-    "eu-west-2": Region("outscale.com", True, "default region (France)"),
-    "us-east-2": Region("outscale.com", True, "USA"),
-    "us-west-1": Region("outscale.com", True, "USA"),
-    "cloudgouv-eu-west-1": Region("outscale.com", True, "France, SecNumCloud"),
-    "ap-northeast-1": Region("outscale.com", True, "Japan"),
-    "cn-southeast-1": Region(
-        "outscale.hk", False, "China; on outscale.hk, not confirmed to be still served"
-    ),
+    "eu-west-2": Region("outscale.com", True),
+    "us-east-2": Region("outscale.com", True),
+    "us-west-1": Region("outscale.com", True),
+    "cloudgouv-eu-west-1": Region("outscale.com", True),
+    "ap-northeast-1": Region("outscale.com", True),
+    "cn-southeast-1": Region("outscale.hk", False),
+}
+
+REGION_NOTES: Dict[str, str] = {
+    "eu-west-2": "France; the default region",
+    "us-east-2": "USA",
+    "us-west-1": "USA",
+    "cloudgouv-eu-west-1": "France, SecNumCloud",
+    "ap-northeast-1": "Japan",
+    "cn-southeast-1": "China, on outscale.hk; unconfirmed: no current OUTSCALE source says it is still served",
 }
 
 
@@ -40,25 +46,39 @@ class Service(NamedTuple):
     host: str  # host prefix: <host>.<region>.<domain>
     path: str  # URL path of the base URL ("" for the root)
     aws: Optional[str]  # botocore / AWS CLI service name, None when AWS has no equivalent
-    config_key: Optional[str]  # key of this service in a botocore ``[services NAME]`` section
+
+
+# OUTSCALE service -> (host prefix, URL path, botocore service name or None).
+SERVICES: Dict[str, Service] = {
+    "oapi": Service("api", "/api/v1", None),
+    "fcu": Service("fcu", "", "ec2"),
+    "oos": Service("oos", "", "s3"),
+    "eim": Service("eim", "", "iam"),
+    "lbu": Service("lbu", "", "elb"),
+    "directlink": Service("directlink", "", "directconnect"),
+    "kms": Service("kms", "", "kms"),
+    "icu": Service("icu", "", None),
+}
+
+
+class ServiceInfo(NamedTuple):
+    config_key: Optional[str]  # key in a botocore ``[services NAME]`` section
     protocol: str
     description: str
 
 
-# OUTSCALE service -> how to reach it and which AWS service it stands for.
+# OUTSCALE service -> what the docs and the config writer need besides the URL.
 # ``config_key`` is botocore's snake-cased service id (``elb`` is
-# ``elastic_load_balancing``), the only key botocore reads in ``[services]``.
-SERVICES: Dict[str, Service] = {
-    "oapi": Service("api", "/api/v1", None, None, "JSON, OSC4 or AWS4", "OUTSCALE API (native)"),
-    "fcu": Service("fcu", "", "ec2", "ec2", "EC2 Query, AWS4", "Flexible Compute Unit (EC2-compatible)"),
-    "oos": Service("oos", "", "s3", "s3", "S3, AWS4", "OUTSCALE Object Storage (S3-compatible)"),
-    "eim": Service("eim", "", "iam", "iam", "Query, AWS4", "Elastic Identity Management (IAM-compatible)"),
-    "lbu": Service("lbu", "", "elb", "elastic_load_balancing", "Query, AWS4", "Load Balancer Unit (ELB-compatible)"),
-    "directlink": Service(
-        "directlink", "", "directconnect", "direct_connect", "JSON 1.1, AWS4", "DirectLink (Direct Connect-compatible)"
-    ),
-    "kms": Service("kms", "", "kms", "kms", "JSON 1.1, AWS4", "OUTSCALE Key Management Service (KMS-compatible)"),
-    "icu": Service("icu", "", None, None, "JSON 1.1, AWS4", "Identity/account management (legacy, no AWS CLI service)"),
+# ``elastic_load_balancing``): the only key botocore reads in ``[services]``.
+SERVICE_INFO: Dict[str, ServiceInfo] = {
+    "oapi": ServiceInfo(None, "JSON, OSC4 or AWS4 signature", "OUTSCALE API, the native API (image calls go here via the shim)"),
+    "fcu": ServiceInfo("ec2", "EC2 Query, AWS4", "Flexible Compute Unit, EC2-compatible"),
+    "oos": ServiceInfo("s3", "S3, AWS4", "OUTSCALE Object Storage, S3-compatible"),
+    "eim": ServiceInfo("iam", "Query, AWS4", "Elastic Identity Management, IAM-compatible"),
+    "lbu": ServiceInfo("elastic_load_balancing", "Query, AWS4", "Load Balancer Unit, ELB-compatible"),
+    "directlink": ServiceInfo("direct_connect", "JSON 1.1, AWS4", "DirectLink, Direct Connect-compatible"),
+    "kms": ServiceInfo("kms", "JSON 1.1, AWS4", "OUTSCALE Key Management Service, KMS-compatible"),
+    "icu": ServiceInfo(None, "JSON 1.1, AWS4", "account management (legacy); no AWS CLI service"),
 }
 
 OUTSCALE_DOMAINS = tuple(sorted({r.domain for r in REGIONS.values()}))
@@ -99,7 +119,7 @@ def aws_endpoints(region: str) -> Dict[str, str]:
 
 def services_config(region: str) -> Dict[str, str]:
     """botocore ``[services]`` key -> endpoint: ``{"elastic_load_balancing": "https://lbu...", ...}``."""
-    return {s.config_key: endpoint(name, region) for name, s in SERVICES.items() if s.config_key}
+    return {i.config_key: endpoint(name, region) for name, i in SERVICE_INFO.items() if i.config_key}
 
 
 def table(region: Optional[str] = None):
@@ -114,7 +134,7 @@ def table(region: Optional[str] = None):
                     "service": name,
                     "aws_service": s.aws,
                     "endpoint": endpoint(name, r),
-                    "protocol": s.protocol,
+                    "protocol": SERVICE_INFO[name].protocol,
                 }
             )
     return rows

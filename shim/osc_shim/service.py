@@ -8,18 +8,20 @@ raises ``Ec2Error``.
 from __future__ import annotations
 
 import os
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
 from .errors import Ec2Error
 from .oapi.client import OapiClient
+from .oapi.retry import Budget, policy_from
 from .operations import OPERATIONS
 from .operations.base import Context, drive
+from .operations.reconcile import plan_for
 from .regions import UnknownRegion, oapi_endpoint
 
 SUPPORTED = frozenset(OPERATIONS)
 
 
-def make_client(region: str, credentials, environ=os.environ) -> OapiClient:
+def make_client(region: str, credentials, environ=os.environ, **options) -> OapiClient:
     if credentials is None:
         raise Ec2Error("AuthFailure", "Unable to locate credentials: configure an access key and a secret key "
                        "for this profile (aws configure) or set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.", 401)
@@ -27,22 +29,68 @@ def make_client(region: str, credentials, environ=os.environ) -> OapiClient:
         endpoint = oapi_endpoint(region, environ)
     except UnknownRegion as exc:
         raise Ec2Error("InvalidParameterValue", f"{exc}. Pass --region or an OUTSCALE --endpoint.") from None
-    return OapiClient(endpoint, region, credentials)
+    if "retry" not in options:  # OSC_SHIM_* settings (oapi.retry.SETTINGS), else AWS standard mode's defaults
+        options["retry"] = policy_from(environ, options.pop("settings", None))
+    return OapiClient(endpoint, region, credentials, **options)
 
 
 def call(operation: str, params: dict, *, region: str, credentials=None,
-         warn: Optional[Callable[[str], None]] = None, client: Optional[OapiClient] = None) -> dict:
+         warn: Optional[Callable[[str], None]] = None, client: Optional[OapiClient] = None,
+         retried: bool = False, settings: Optional[Mapping] = None) -> dict:
+    """``retried``: the front end's client says this request repeats an earlier one (an SDK retry):
+    a create it asks for may already have happened (``oapi.client.OapiClient.perform``).
+    ``settings``: retry/timeout settings from the front end (``oapi.retry.policy_from``)."""
     translator = OPERATIONS.get(operation)
     if translator is None:
         raise Ec2Error("UnsupportedOperation", f"The shim does not translate {operation}.")
     ctx = Context(region=region, warn=warn or (lambda message: None))
     clients = [client] if client else []
+    budgets = []  # one time budget for the whole EC2 call (OSC_SHIM_MAX_TOTAL), whatever its OAPI calls
 
     def perform(step):
         # The client is made at the first call, so translation errors surface
         # before credentials or endpoints are looked at.
         if not clients:
-            clients.append(make_client(region, credentials))
-        return clients[0].call(step.action, step.body, idempotent=step.idempotent)
+            clients.append(make_client(region, credentials, settings=settings))
+        if not budgets:
+            policy = getattr(clients[0], "retry", None)
+            budgets.append(Budget(policy) if policy is not None else None)
+        return clients[0].perform(step, plan_for(step), warn=ctx.warn, retried=retried, budget=budgets[0])
 
-    return drive(translator(dict(params), ctx), perform)
+    try:
+        return drive(translator(dict(params), ctx), perform)
+    except (Ec2Error, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        problem = _ill_typed(operation, params) if not type(exc).__module__.startswith("botocore") else None
+        if problem is not None:
+            raise problem from None
+        raise  # a bug of the shim: each front end reports it as InternalError, without a traceback
+
+
+def _ill_typed(operation: str, params) -> Optional[Ec2Error]:
+    """An ``InvalidParameterValue`` when ``params`` do not fit botocore's EC2 model (wrong types, unknown
+    members), else None.  Only checked after a failure: the CLI and the gateway already hand over
+    params of the right types, code calling ``call`` directly may not."""
+    try:
+        from botocore.validate import ParamValidator
+
+        shape = _ec2_model().operation_model(operation).input_shape
+        report = ParamValidator().validate(params, shape)
+    except Exception:  # no model to judge by: let the original failure stand
+        return None
+    if not report.has_errors():
+        return None
+    text = " ".join(report.generate_report().split())
+    return Ec2Error("InvalidParameterValue", text[:1000])
+
+
+_MODEL = []
+
+
+def _ec2_model():
+    if not _MODEL:
+        import botocore.session
+
+        _MODEL.append(botocore.session.get_session().get_service_model("ec2"))
+    return _MODEL[0]

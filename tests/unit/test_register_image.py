@@ -199,8 +199,16 @@ def test_tags_go_to_create_tags_and_failure_keeps_image_id():
     assert err.code == "TagLimitExceeded" and "ami-0000abcd" in err.message
 
 
-def test_tag_specification_for_other_resources_refused():
+def test_snapshot_tags_go_on_the_images_snapshots():
     tags = [{"ResourceType": "snapshot", "Tags": [{"Key": "a", "Value": "b"}]}]
+    answer = {"Image": {"ImageId": "ami-0000abcd", "BlockDeviceMappings": [
+        {"DeviceName": "/dev/sda1", "Bsu": {"SnapshotId": "snap-0000beef"}}]}}
+    _, calls = run({"Name": "abc", "ImageLocation": FRESH_URL, "TagSpecifications": tags}, answers=[answer, {}])
+    assert calls[1].body == {"ResourceIds": ["snap-0000beef"], "Tags": [{"Key": "a", "Value": "b"}]}
+
+
+def test_tag_specification_for_other_resources_refused():
+    tags = [{"ResourceType": "instance", "Tags": [{"Key": "a", "Value": "b"}]}]
     err = error_of({"Name": "abc", "ImageLocation": FRESH_URL, "TagSpecifications": tags})
     assert "TagSpecification.1.ResourceType" in err.message
 

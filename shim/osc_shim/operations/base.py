@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Callable, Generator
+from typing import Callable, Generator, Optional
 
 from ..errors import unsupported_parameter
 
@@ -22,6 +22,9 @@ class Call:
     body: dict
     # True when re-sending the call cannot create a second resource.
     idempotent: bool = False
+    # How to find out what the call did if its answer is lost (operations.reconcile.Reconcile);
+    # None: the plan of operations.reconcile.PLANS for the action, if any.
+    reconcile: Optional[object] = field(default=None, compare=False)
 
 
 @dataclass

@@ -13,6 +13,8 @@ EC2_ONLY_NAME_CHARS = "[]'@"
 ARCHITECTURES = ("i386", "x86_64")
 # AWS (and OUTSCALE's documentation for the AWS CLI) default to i386; OAPI's schema says x86_64.
 DEFAULT_ARCHITECTURE = "i386"
+# EC2 BootMode -> OAPI BootModes (the modes an image is compatible with).
+BOOT_MODES = {"legacy-bios": ["legacy"], "uefi": ["uefi"], "uefi-preferred": ["uefi", "legacy"]}
 
 
 def check_image_name(name: str, parameter: str = "Name") -> None:
@@ -33,21 +35,6 @@ def check_architecture(value: str) -> str:
     if value not in ARCHITECTURES:
         raise invalid_value("Architecture", value, f"OUTSCALE images are {' or '.join(ARCHITECTURES)}.")
     return value
-
-
-def image_tags(tag_specifications: list, operation: str) -> list:
-    """EC2 TagSpecifications -> the tags to put on the new image (resource type image only)."""
-    tags = []
-    for i, spec in enumerate(tag_specifications or [], 1):
-        rtype = spec.get("ResourceType")
-        if rtype != "image":
-            raise invalid_value(f"TagSpecification.{i}.ResourceType", rtype,
-                                f"{operation} on OUTSCALE can tag only the image (ResourceType image).")
-        tags.extend({"Key": t.get("Key"), "Value": t.get("Value", "")} for t in spec.get("Tags") or [])
-    for t in tags:
-        if not t["Key"]:
-            raise Ec2Error("InvalidParameterValue", "Tag keys must contain at least one character.")
-    return tags
 
 
 def tag_new_resource(resource_id: str, tags: list, what: str):

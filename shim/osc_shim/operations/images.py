@@ -6,9 +6,8 @@ from .. import presigned
 from ..errors import DRY_RUN, Ec2Error, invalid_value, missing_parameter
 from . import devices
 from .base import Call, Context, Handled, Map, Refuse, check_members, mapped
-from .common import DEFAULT_ARCHITECTURE, check_architecture, check_image_name, image_tags, tag_new_resource
-
-BOOT_MODES = {"legacy-bios": ["legacy"], "uefi": ["uefi"], "uefi-preferred": ["uefi", "legacy"]}
+from .common import BOOT_MODES, DEFAULT_ARCHITECTURE, check_architecture, check_image_name, tag_new_resource
+from .tags import tag_snapshots_of, tag_specifications
 
 REGISTER_IMAGE = {
     "ImageLocation": Handled("FileLocation; a pre-signed URL means the manifest mode, a plain URL the bucket mode"),
@@ -20,7 +19,8 @@ REGISTER_IMAGE = {
     "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
     "BootMode": Handled("BootModes: legacy-bios -> legacy, uefi -> uefi, uefi-preferred -> uefi + legacy"),
     "TpmSupport": Handled("TpmMandatory: v2.0 -> true"),
-    "TagSpecifications": Handled("CreateTags on the new image"),
+    "TagSpecifications": Handled("image -> CreateTags on the new image; snapshot -> CreateTags on the snapshots "
+                                 "CreateImage lists"),
     "VirtualizationType": Handled("OUTSCALE images are hvm: hvm accepted, anything else refused"),
     "KernelId": Refuse("OUTSCALE images boot their own kernel; there are no kernel images (AKI)"),
     "RamdiskId": Refuse("OUTSCALE images boot their own initrd; there are no RAM disk images (ARI)"),
@@ -72,7 +72,7 @@ def register_image(params: dict, ctx: Context):
     vtype = params.get("VirtualizationType")
     if vtype is not None and vtype != "hvm":
         raise invalid_value("VirtualizationType", vtype, "OUTSCALE images are hvm only.")
-    tags = image_tags(params.get("TagSpecifications"), "RegisterImage")
+    tags = tag_specifications(params.get("TagSpecifications"), ("image", "snapshot"), "RegisterImage")
 
     if params.get("Architecture") is not None:
         check_architecture(params["Architecture"])
@@ -117,6 +117,7 @@ def register_image(params: dict, ctx: Context):
     if params.get("DryRun"):
         raise DRY_RUN
     image_id = answer["Image"]["ImageId"]
-    yield from tag_new_resource(image_id, tags, "The image")
+    yield from tag_new_resource(image_id, tags.get("image"), "The image")
+    yield from tag_snapshots_of(answer, tags.get("snapshot"), ctx, "The image")
     return {"ImageId": image_id}
 

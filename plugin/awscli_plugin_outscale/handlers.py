@@ -1,0 +1,317 @@
+"""The plugin's event handlers and the one table that wires them to AWS CLI events.
+
+Events the plugin touches (see ``OutscalePlugin.events``):
+
+=============================================================  ===================================
+``session-initialized``                                         decide whether this process targets
+                                                                OUTSCALE; fill in region/endpoint
+``building-argument-table.ec2.<op>`` (``URL_VALUED_ARGUMENTS``)  on OUTSCALE, mark URL-valued
+                                                                arguments ``no_paramfile`` (passed
+                                                                verbatim, never downloaded)
+``load-cli-arg.ec2.<op>.<arg>`` (same table)                    ...but keep ``file://`` working
+``before-parameter-build.ec2``                                  stash the API params in the context
+``before-call.ec2``                                             answer the operations the shim
+                                                                translates (``osc_shim.service``)
+=============================================================  ===================================
+
+This module imports only the standard library at load time: botocore (inside ``aws``
+it is the CLI's own copy) and the shim are imported by the handlers that need them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+# A child of awscli's logger, so ``aws --debug`` shows what the plugin decided and
+# the traceback of any failure the plugin turns into an error message.
+LOG = logging.getLogger("awscli.plugin.outscale")
+
+# Where the API params of the current call wait between before-parameter-build and before-call.
+PARAMS_KEY = "outscale_api_params"
+
+# AWS CLI v1 downloads any parameter value that starts with http:// or https://
+# (``cli_follow_urlparam``). On OUTSCALE these arguments carry URLs meant for the
+# API itself (a pre-signed OOS URL of an OMI manifest): they go through verbatim.
+# CLI operation name -> CLI argument names (without ``--``).
+URL_VALUED_ARGUMENTS = {
+    "register-image": ("image-location",),
+}
+_FILE_PREFIX = "file://"
+
+
+def warn(message: str) -> None:
+    """Tell the user something they must see (stderr, never stdout: it may be parsed)."""
+    sys.stderr.write(f"aws: [outscale] {message}\n")
+    sys.stderr.flush()
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class OutscalePlugin:
+    """State of one ``aws`` process: its session and whether it targets OUTSCALE."""
+
+    def __init__(self, warn=warn, environ=os.environ):
+        self.session = None
+        self.target = None  # routing.Target, or None: behave exactly as without the plugin
+        self._warn = warn
+        self._environ = environ
+        self._notices_shown = False
+        self._settings = {}  # retry/timeout settings for the shim (--cli-read-timeout, max_attempts, ...)
+
+    # -- the table ---------------------------------------------------------------------------
+
+    def events(self):
+        """(event, handler) pairs: every event the plugin touches, in one place."""
+        yield "session-initialized", self.decide_outscale_target
+        for operation, arguments in URL_VALUED_ARGUMENTS.items():
+            yield f"building-argument-table.ec2.{operation}", self.keep_url_arguments_verbatim
+            for argument in arguments:
+                yield f"load-cli-arg.ec2.{operation}.{argument}", self.load_file_value
+        yield "before-parameter-build.ec2", self.stash_api_params
+        yield "before-call.ec2", self.answer_translated_call
+
+    # -- session-initialized -------------------------------------------------------------------
+
+    def decide_outscale_target(self, session, parsed_args=None, **kwargs):
+        """Decide once per process whether the command targets OUTSCALE (see ``routing``).
+
+        Runs after ``--profile``/``--region`` are applied. When targeting OUTSCALE without a
+        configured region, fills it in (from the endpoint host, else ``eu-west-2``); for a
+        marked profile without an endpoint, sets its region's OUTSCALE endpoint.
+        """
+        self.session = session
+        self.target = None
+        if parsed_args is None:
+            return
+        try:
+            target = self._decide(session, parsed_args)
+        except Exception:  # never break a command (``aws configure`` included) over routing
+            LOG.debug("outscale: could not decide the target; behaving as plain AWS CLI", exc_info=True)
+            return
+        LOG.debug("outscale: target %r", target)
+        if target is None:
+            return
+        self.target = target
+        self._settings = _shim_settings(session, parsed_args)
+        if getattr(parsed_args, "debug", False):  # --debug: scrub everything printed from now on
+            _guard_debug_output()
+        if target.set_region:
+            session.set_config_variable("region", target.region)
+            if getattr(parsed_args, "region", None) is None:
+                parsed_args.region = target.region
+        if target.set_endpoint:
+            parsed_args.endpoint_url = target.endpoint_url
+        for message in target.warnings:
+            self._warn(message)
+
+    def _decide(self, session, parsed_args):
+        from . import routing
+
+        command = getattr(parsed_args, "command", None)
+        if command in routing.IGNORED_COMMANDS:
+            return None
+        explicit = getattr(parsed_args, "endpoint_url", None)
+        try:
+            scoped = session.get_scoped_config()
+            region = session.get_config_variable("region")
+        except Exception:  # ProfileNotFound: botocore reports it when the client is made
+            if not explicit:
+                raise
+            scoped, region = {}, None  # an OUTSCALE --endpoint still decides (no URL download)
+        configured = None
+        service = routing.service_of_command(command)
+        if not explicit and service and not session.get_config_variable("ignore_configured_endpoint_urls"):
+            configured = routing.configured_endpoint_url(
+                _service_id(service), scoped, session.full_config, self._environ)
+        return routing.decide(command=command, explicit_endpoint=explicit, configured_endpoint=configured,
+                              profile_config=scoped, configured_region=region)
+
+    # -- building-argument-table / load-cli-arg -------------------------------------------
+
+    def keep_url_arguments_verbatim(self, argument_table=None, event_name="", **kwargs):
+        """On OUTSCALE, turn off awscli's paramfile loading for the URL-valued arguments.
+
+        AWS CLI v1 downloads any value starting with ``http://``/``https://`` and uses the
+        download as the value (``awscli.paramfile``); ``no_paramfile`` is the argument
+        attribute awscli itself sets on arguments that are URIs (e.g. CloudFormation's
+        ``--template-url``). Outside OUTSCALE nothing changes.
+        """
+        if self.target is None or not argument_table:
+            return
+        operation = event_name.rsplit(".", 1)[-1]  # building-argument-table.ec2.<operation>
+        for name in URL_VALUED_ARGUMENTS.get(operation, ()):
+            argument = argument_table.get(name)
+            if argument is not None:
+                argument.no_paramfile = True
+
+    def load_file_value(self, param=None, value=None, **kwargs):
+        """``file://PATH`` still reads PATH for the arguments made verbatim on OUTSCALE."""
+        if self.target is None or not isinstance(value, str) or not value.startswith(_FILE_PREFIX):
+            return None
+        path = os.path.expandvars(os.path.expanduser(value[len(_FILE_PREFIX):]))
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            from awscli.argprocess import ParamError
+
+            raise ParamError(getattr(param, "cli_name", "--?"), f"Unable to load paramfile {value}: {exc}")
+
+    # -- before-parameter-build / before-call ------------------------------------------------
+
+    def stash_api_params(self, params=None, context=None, **kwargs):
+        """Keep the API params (before serialisation) for ``answer_translated_call``."""
+        if self.target is not None and context is not None:
+            context[PARAMS_KEY] = params
+
+    def answer_translated_call(self, model=None, params=None, context=None, **kwargs):
+        """Answer an operation the shim translates instead of sending it to the endpoint.
+
+        Returns ``(AWSResponse, parsed)`` (botocore then skips the HTTP request, fires
+        ``after-call`` and raises ``ClientError`` for a status >= 300), or None to let the
+        call go to its endpoint unchanged (not OUTSCALE, or an operation the shim does
+        not translate).
+        """
+        if self.target is None or model is None:
+            return None
+        operation = model.name
+        try:
+            from osc_shim import service
+        except Exception as exc:  # a broken install: say so, and let FCU answer
+            LOG.debug("outscale: shim not importable", exc_info=True)
+            self._warn(f"the translation shim (osc_shim) cannot be imported ({_one_line(exc)}); "
+                       f"{operation} is sent to {(params or {}).get('url')} untranslated.")
+            return None
+        if operation not in service.SUPPORTED:
+            return None
+        api_params = (context or {}).get(PARAMS_KEY)
+        if api_params is None:
+            LOG.debug("outscale: no stashed params for %s; sending it untranslated", operation)
+            return None
+
+        self._show_notices()
+        credentials = self.session.get_credentials() if self.session is not None else None
+        _remember_secrets(credentials)
+        status, parsed = self._call_shim(service, operation, api_params, credentials)
+
+        from botocore.awsrequest import AWSResponse
+
+        return AWSResponse((params or {}).get("url", ""), status, {}, None), parsed
+
+    def _call_shim(self, service, operation, api_params, credentials):
+        from botocore.exceptions import BotoCoreError
+        from osc_shim.errors import Ec2Error
+
+        try:
+            extra = {"settings": self._settings} if self._settings else {}
+            result = service.call(operation, dict(api_params), region=self.target.oapi_region,
+                                  credentials=credentials, warn=self._warn, **extra)
+        except Ec2Error as err:
+            parsed = err.as_parsed()
+            status = err.status if err.status >= 300 else 400
+            parsed.setdefault("ResponseMetadata", {})["HTTPStatusCode"] = status
+            return status, parsed
+        except BotoCoreError:
+            raise  # the CLI already prints these as one clear line (e.g. NoCredentialsError)
+        except Exception as exc:
+            LOG.debug("outscale: translating %s failed", operation, exc_info=True)
+            message = (f"The OUTSCALE translation of {operation} failed: "
+                       f"{type(exc).__name__}: {_one_line(exc)} (run with --debug for the traceback)")
+            return 500, {"Error": {"Code": "InternalError", "Message": message},
+                         "ResponseMetadata": {"HTTPStatusCode": 500}}
+        parsed = dict(result or {})
+        metadata = dict(parsed.get("ResponseMetadata") or {})
+        metadata.setdefault("HTTPStatusCode", 200)
+        metadata.setdefault("HTTPHeaders", {})
+        metadata.setdefault("RetryAttempts", 0)
+        parsed["ResponseMetadata"] = metadata
+        return 200, parsed
+
+    def _show_notices(self):
+        if not self._notices_shown:
+            self._notices_shown = True
+            for message in self.target.notices:
+                self._warn(message)
+
+
+def _service_id(service: str) -> str:
+    """Snake-case service id of a botocore service name (``elb`` -> ``elastic_load_balancing``)."""
+    try:
+        from botocore import utils
+
+        service = getattr(utils, "SERVICE_NAME_ALIASES", {}).get(service, service)
+        service = getattr(utils, "CLIENT_NAME_TO_HYPHENIZED_SERVICE_ID_OVERRIDES", {}).get(service, service)
+    except ImportError:
+        pass
+    return service.replace("-", "_")
+
+
+# -- secrets in --debug output -------------------------------------------------------------------
+# ``aws --debug`` echoes the command line (a pre-signed --image-location with its signature) before
+# any plugin event fires: a filter on awscli's driver logger scrubs it (osc_shim.redaction, imported
+# only when a record is actually logged, i.e. with --debug).  On OUTSCALE, every debug handler gets
+# the same filter at session-initialized, and the profile's secret key is registered with it.
+DEBUG_LOGGERS = ("", "botocore", "awscli", "urllib3", "s3transfer")
+
+
+class _LazyRedactor(logging.Filter):
+    def filter(self, record):
+        try:
+            from osc_shim.redaction import redact_record
+        except Exception:  # a broken install must not break logging
+            return True
+        redact_record(record)
+        return True
+
+
+def _guard_debug_output():
+    try:
+        from osc_shim.redaction import guard_handlers
+    except Exception:
+        LOG.debug("outscale: osc_shim.redaction not importable; --debug output is not scrubbed")
+        return
+    guard_handlers(*DEBUG_LOGGERS)
+
+
+def _remember_secrets(credentials):
+    if credentials is None:
+        return
+    try:
+        from osc_shim.redaction import remember
+
+        frozen = credentials.get_frozen_credentials()
+        remember(frozen.secret_key, getattr(frozen, "token", None))
+    except Exception:  # the shim reports credential problems itself
+        pass
+
+
+def _shim_settings(session, parsed_args) -> dict:
+    """The AWS CLI's own retry/timeout settings, for the shim's OAPI calls (osc_shim.oapi.retry)."""
+    settings = {}
+    for arg, key in (("read_timeout", "read_timeout"), ("connect_timeout", "connect_timeout")):
+        value = getattr(parsed_args, arg, None)  # --cli-read-timeout / --cli-connect-timeout
+        if value is not None:
+            settings[key] = value
+    try:
+        attempts = session.get_config_variable("max_attempts")  # AWS_MAX_ATTEMPTS or the profile's
+    except Exception:
+        attempts = None
+    if attempts is not None:
+        settings["aws_max_attempts"] = attempts
+    return settings
+
+
+def register_handlers(cli):
+    """Wire the plugin's handlers to ``cli`` (the AWS CLI's event hooks)."""
+    driver_log = logging.getLogger("awscli.clidriver")
+    if not any(isinstance(f, _LazyRedactor) for f in driver_log.filters):
+        driver_log.addFilter(_LazyRedactor())
+    plugin = OutscalePlugin()
+    for event, handler in plugin.events():
+        cli.register(event, handler, unique_id=f"outscale:{event}")
+    return plugin

@@ -1,0 +1,148 @@
+"""``osc-shim configure`` and ``osc-shim endpoints``: OUTSCALE profiles and the endpoint table."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from . import configure as cfg
+from . import regions
+
+
+def _region_choice_help() -> str:
+    return ", ".join(regions.REGIONS)
+
+
+@click.command("configure")
+@click.option(
+    "--profile",
+    envvar="AWS_PROFILE",
+    default="default",
+    show_default=True,
+    help="Profile to write (AWS_PROFILE when set).",
+)
+@click.option(
+    "--region",
+    default=None,
+    help=f"OUTSCALE region: {_region_choice_help()}. "
+    f"Default: the profile's region when it is an OUTSCALE one, else {regions.DEFAULT_REGION}.",
+)
+@click.option(
+    "--cli",
+    "cli",
+    type=click.Choice(["auto", "v1", "v2"]),
+    default="auto",
+    show_default=True,
+    help="AWS CLI major version that reads this config file; auto: v2 only when the `aws` on PATH "
+    "reports aws-cli/2.",
+)
+@click.option(
+    "--plugin-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="AWS CLI v2 only: directory the plugin and the shim are copied into and that "
+    "cli_legacy_plugin_path names. Default: outscale-plugin/ beside the config file "
+    "(~/.aws/outscale-plugin).",
+)
+@click.option(
+    "--config-file",
+    type=click.Path(dir_okay=False),
+    envvar="AWS_CONFIG_FILE",
+    default=None,
+    help="Config file to edit (AWS_CONFIG_FILE when set, else ~/.aws/config).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would change (a unified diff) and write nothing.")
+def configure(profile, region, cli, plugin_dir, config_file, dry_run):
+    """Write an OUTSCALE profile into the AWS config file.
+
+    \b
+    Sets, for PROFILE:
+      region = REGION, services = osc-REGION, outscale = true
+      [services osc-REGION]   every OUTSCALE endpoint (FCU for ec2, OOS for s3,
+                              EIM for iam, LBU for elb, DirectLink, KMS), in
+                              botocore's format: boto3 and other SDKs read it
+      [plugins]               outscale = awscli_plugin_outscale
+                              (+ cli_legacy_plugin_path for AWS CLI v2, after
+                              copying the plugin and the shim into --plugin-dir)
+
+    It is the same logic as `aws configure outscale`, for a CLI that does not
+    load the plugin yet.  Everything else in the file (comments included) is
+    kept, a second run changes nothing, and the file is replaced atomically.
+
+    cli_legacy_plugin_path makes every AWS CLI v1 command fail, so it is
+    written only for v2, and removed when configuring for v1.
+
+    \b
+    Examples:
+      osc-shim configure --profile osc --region eu-west-2
+      osc-shim configure --profile osc --cli v2 --dry-run
+    """
+    config_file = os.path.expanduser(config_file) if config_file else cfg.default_config_file()
+    if cli == "auto":
+        cli = cfg.detect_cli()
+    if cli == "v2":
+        plugin_dir = os.path.abspath(os.path.expanduser(plugin_dir or cfg.default_plugin_dir(config_file)))
+    else:
+        plugin_dir = None
+    try:
+        old, existed = cfg.read_config(config_file)
+        p = cfg.plan(
+            old,
+            profile=profile,
+            region=region,
+            cli=cli,
+            plugin_dir=plugin_dir,
+            config_file=config_file,
+            existed=existed,
+        )
+        if dry_run:
+            diff = p.diff()
+            if diff:
+                click.echo(diff, nl=False)
+        else:
+            cfg.apply(p)
+    except cfg.ConfigureError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(cfg.summary(p, dry_run=dry_run), err=dry_run)
+    hint = cfg.credentials_hint(profile, p.new_text)
+    if hint and not dry_run:
+        click.echo(hint, err=True)
+
+
+@click.command("endpoints")
+@click.option("--region", default=None, help=f"Only this region ({_region_choice_help()}).")
+@click.option("--json", "as_json", is_flag=True, help="JSON output (a list of objects), for scripts.")
+def endpoints(region, as_json):
+    """Print OUTSCALE's region x service endpoint table.
+
+    \b
+    Columns: region, OUTSCALE service, the AWS CLI service it stands for, base
+    URL.  Regions marked "unconfirmed" may no longer be served.
+
+    \b
+    Examples:
+      osc-shim endpoints --region eu-west-2
+      osc-shim endpoints --json | jq -r '.[] | select(.aws_service=="ec2") | .endpoint'
+    """
+    try:
+        rows = regions.table(region)
+    except regions.UnknownRegion as e:
+        raise click.BadParameter(str(e), param_hint="'--region'") from None
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    headers = ("REGION", "SERVICE", "AWS", "ENDPOINT")
+    data = [
+        (
+            r["region"] + ("" if r["confirmed"] else " (unconfirmed)"),
+            r["service"],
+            r["aws_service"] or "-",
+            r["endpoint"],
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in data)) for i, h in enumerate(headers)]
+    for row in (headers, *data):
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())

@@ -1,0 +1,122 @@
+"""``osc-shim demo``: OUTSCALE's "Importing an OMI from a Bucket" page, run for real, offline.
+
+It starts the embedded emulator on loopback, stores an exported OMI's manifest
+in the emulated OOS bucket, enables the plugin in a temporary AWS config with
+the README's own line, and runs the documentation's ``aws ec2 register-image``
+through the real ``aws`` binary.  Nothing outside a temporary directory is read
+or written: HOME, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE all point there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from .presigned import redact
+
+DOC_EXPIRED_URL = ("https://oos.eu-west-2.outscale.com/bucket/object?AWSAccessKeyId=A1BC2DE3FGHIJ4LMN567"
+                   "&Expires=1493971940&Signature=%2FR63JOJcFzNGubLEXckKGVIi8kk%3D")
+ENDPOINT = "https://fcu.eu-west-2.outscale.com"
+PROFILE = "YOUR_PROFILE"
+BLOCK_DEVICE_MAPPING = '[{"DeviceName":"/dev/sda1","Ebs":{"VolumeSize":10,"VolumeType":"standard"}}]'
+
+
+def find_aws(explicit=None) -> str:
+    """The ``aws`` beside this Python (the venv's v1), else the one on PATH."""
+    if explicit:
+        return explicit
+    beside = Path(sys.executable).parent / "aws"
+    return str(beside) if beside.exists() else (shutil.which("aws") or "aws")
+
+
+def sandbox_env(home: Path, **extra) -> dict:
+    """The environment minus every AWS_/OSC_ variable, with HOME and config files in ``home``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OSC_"))}
+    env.update(HOME=str(home), AWS_CONFIG_FILE=str(home / "config"),
+               AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"), **extra)
+    return env
+
+
+class Runner:
+    def __init__(self, aws: str, env: dict):
+        self.aws, self.env = aws, env
+
+    def run(self, args: list, title: str, *, shown=None) -> subprocess.CompletedProcess:
+        click.secho(f"\n# {title}", fg="cyan")
+        click.echo("$ " + " ".join(shlex.quote(a) for a in ["aws"] + (shown or args)))
+        done = subprocess.run([self.aws] + args, env=self.env, capture_output=True, text=True, timeout=120)
+        if done.stdout:
+            click.echo(done.stdout.rstrip())
+        if done.stderr:
+            click.secho(done.stderr.rstrip(), fg="yellow", err=False)
+        click.echo(f"(exit {done.returncode})")
+        return done
+
+
+@click.command()
+@click.option("--aws", "aws_path", default=None, help="The aws executable to run (default: the one beside this Python).")
+def demo(aws_path):
+    """Register an OMI from a bucket with the real `aws` CLI, on the embedded emulator.
+
+    Runs the command of OUTSCALE's documentation page "Importing an OMI from a
+    Bucket" (`aws ec2 register-image ... --endpoint https://fcu.eu-west-2.outscale.com`)
+    with the plugin enabled; the call becomes an OAPI CreateImage on a local
+    emulator (loopback only) and the EC2-shaped result is printed.  Exits
+    non-zero when the main registration fails.
+    """
+    from .emulator.oos import make_manifest
+    from .emulator.server import start_emulator
+
+    aws = find_aws(aws_path)
+    with tempfile.TemporaryDirectory(prefix="osc-shim-demo-") as tmp, start_emulator() as emu:
+        home = Path(tmp)
+        (home / "credentials").write_text(
+            f"[{PROFILE}]\naws_access_key_id = {emu.access_key}\naws_secret_access_key = {emu.secret_key}\n")
+        runner = Runner(aws, sandbox_env(home, OSC_ENDPOINT_API=emu.api_url))
+        click.secho(f"OUTSCALE API emulator on {emu.api_url} (OSC_ENDPOINT_API); temporary AWS config in {home}",
+                    fg="green")
+
+        manifest = make_manifest("exported-omi", architecture="x86_64", description="an exported OMI",
+                                 region=emu.region)
+        url = emu.put_manifest("bucket", "object", manifest)
+
+        runner.run(["configure", "set", "plugins.outscale", "awscli_plugin_outscale"],
+                   "Enable the plugin (the README's one line)")
+        doc_args = ["ec2", "register-image", "--profile", PROFILE, "--name", "Test Image", "--description", "Test",
+                    "--architecture", "x86_64", "--image-location", url, "--root-device-name", "/dev/sda1",
+                    "--block-device-mapping", BLOCK_DEVICE_MAPPING, "--endpoint", ENDPOINT]
+        shown = [redact(a) for a in doc_args]
+        main = runner.run(doc_args, "The documentation's command, with a fresh pre-signed manifest URL", shown=shown)
+        try:
+            image_id = json.loads(main.stdout)["ImageId"]
+        except (ValueError, KeyError, TypeError):
+            click.secho("The registration failed: see the output above.", fg="red")
+            sys.exit(1)
+
+        expired = [DOC_EXPIRED_URL if a == url else a for a in doc_args]
+        runner.run(expired, "The same command with the page's own URL (it expired in 2017)",
+                   shown=[redact(a) for a in expired])
+        runner.run(["ec2", "register-image", "--profile", PROFILE, "--name", "from a bucket path",
+                    "--image-location", "bucket/disk.qcow2", "--endpoint", ENDPOINT,
+                    "--query", "ImageId", "--output", "text"],
+                   "A bucket path without a manifest needs the devices: the error names what is missing")
+        snapshot = emu.cloud.add_snapshot(emu.cloud.default_account.account_id, 10, "a root volume snapshot")
+        runner.run(["ec2", "register-image", "--profile", PROFILE, "--name", "from a snapshot",
+                    "--root-device-name", "/dev/sda1", "--block-device-mappings",
+                    f"DeviceName=/dev/sda1,Ebs={{SnapshotId={snapshot.snapshot_id},VolumeSize=20}}",
+                    "--endpoint", ENDPOINT, "--query", "ImageId", "--output", "text"],
+                   "From a snapshot (shorthand syntax); the architecture defaults to i386 as on AWS")
+
+        click.secho("\n# What the OUTSCALE API (emulator) now holds", fg="cyan")
+        for img in emu.cloud.dump()["Images"]:
+            click.echo(f"{img['ImageId']}  {img['State']:<9} {img['Architecture']:<6} {img['ImageName']!r}  "
+                       f"from {redact(img.get('FileLocation') or '')}")
+        click.secho(f"\nRegistered {image_id} as the documentation shows.", fg="green")

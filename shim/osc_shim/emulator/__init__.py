@@ -1,0 +1,29 @@
+"""An offline OUTSCALE API (OAPI) for images, snapshots, tags and exports.
+
+Public API::
+
+    start_emulator(host="127.0.0.1", port=0, accounts=None, region="eu-west-2", **options) -> EmulatorHandle
+    Cloud(accounts=None, region="eu-west-2", pending_reads=1, ...)   # the in-memory state
+    make_manifest(name, architecture="x86_64", snapshots=None, ...) -> dict
+    presigned_url(region, bucket, key, expires_in=SEVEN_DAYS, now=None, style="v2") -> str
+    DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, DEFAULT_ACCOUNT_ID
+
+Modules: ``schema`` (the spec as validator), ``state`` (the cloud), ``app``
+(WSGI), ``server`` (waitress), ``command`` (``osc-shim emulator``), one module
+per family of actions (``images``, ``snapshots``, ``tags``, ``exports``).
+"""
+
+from .oos import SEVEN_DAYS, make_manifest, presigned_url
+from .state import (DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY, Cloud, default_accounts,
+                    default_vm_id)
+
+
+def start_emulator(*args, **kwargs):
+    """See ``osc_shim.emulator.server.start_emulator`` (imported lazily: it pulls in waitress)."""
+    from .server import start_emulator as _start
+
+    return _start(*args, **kwargs)
+
+
+__all__ = ["start_emulator", "Cloud", "make_manifest", "presigned_url", "SEVEN_DAYS", "DEFAULT_ACCESS_KEY",
+           "DEFAULT_SECRET_KEY", "DEFAULT_ACCOUNT_ID", "default_accounts", "default_vm_id"]

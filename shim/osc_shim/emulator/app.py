@@ -1,0 +1,172 @@
+"""The emulator as a plain WSGI application.
+
+``POST /api/v1/<Action>`` (and ``/api/latest/<Action>``) with a JSON body, as
+OAPI serves it.  A request goes through, in order: route (404 12000 for an
+action the spec does not know, 405 for another method), size limit (413),
+signature (401 code 1), JSON (400 4110), schema (400 3001 / 7000 / 4110),
+DryRun (200 with only ResponseContext), then the action's handler, which sees
+dicts and never HTTP.  Every answer carries ``ResponseContext.RequestId``; with
+``check_responses`` each success is held to the spec's response schema.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+
+from ..signing import SignatureError, verify
+from . import accounts, exports, hooks, images, schema, snapshots, tags
+from .fault_injection import HOOK as FAULTS_HOOK
+from .fault_injection import FaultInjector
+from .faults import ApiError
+from .state import Cloud
+
+log = logging.getLogger("osc_shim.emulator")
+
+HANDLERS = {**images.HANDLERS, **snapshots.HANDLERS, **tags.HANDLERS, **exports.HANDLERS, **accounts.HANDLERS}
+
+API_PATH_RE = re.compile(r"^/api/(?:v1|latest)/(?P<action>[A-Za-z0-9]+)/?$")
+MAX_BODY = 1 << 20
+REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+           409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error", 501: "Not Implemented"}
+
+
+def _headers(environ) -> dict:
+    """Request headers, lower-case names, as the signature check wants them."""
+    out = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            out[key.lower().replace("_", "-")] = environ[key]
+    return out
+
+
+class EmulatorApp:
+    def __init__(self, cloud: Cloud, *, max_body: int = MAX_BODY, hooks_enabled: bool = True,
+                 check_responses: bool = True):
+        self.cloud = cloud
+        self.max_body = max_body
+        self.hooks_enabled = hooks_enabled
+        self.check_responses = check_responses
+        self.faults = FaultInjector()  # injected faults (fault_injection.py); none by default
+
+    # -- WSGI -----------------------------------------------------------
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        if self.hooks_enabled and path.startswith(hooks.PREFIX):
+            body = self._read(environ)
+            if body is None:
+                status, answer = 413, {"Error": "body too large"}
+            elif path.rstrip("/") == FAULTS_HOOK:
+                status, answer = self.faults.hook(method, body)
+            else:
+                status, answer = hooks.handle(self.cloud, method, path, body)
+                if path.rstrip("/") == hooks.PREFIX + "reset" and status == 200:
+                    self.faults.clear()
+            log.info("%s %s -> %d", method, path, status)
+            return self._send(start_response, status, answer)
+        request_id = str(uuid.uuid4())
+
+        def answer():
+            status, answer, account = self._api(environ, method, path, request_id)
+            log.info("%s %s -> %d (account %s, request %s)", method, path, status, account or "-", request_id)
+            extra = [("Allow", "POST")] if status == 405 else []
+            return self._render(status, answer, extra)
+
+        fault = self.faults.pick(path)
+        if fault is not None:
+            return self.faults.serve(fault, environ, start_response, answer)
+        status_line, headers, data = answer()
+        start_response(status_line, headers)
+        return [data]
+
+    def _read(self, environ):
+        """The body, or None when it is over the limit."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            length = -1
+        if length > self.max_body:
+            return None
+        stream = environ["wsgi.input"]
+        data = stream.read(length) if length >= 0 else stream.read(self.max_body + 1)
+        return None if len(data) > self.max_body else data
+
+    @classmethod
+    def _send(cls, start_response, status: int, answer, extra=()):
+        status_line, headers, data = cls._render(status, answer, extra)
+        start_response(status_line, headers)
+        return [data]
+
+    @staticmethod
+    def _render(status: int, answer, extra=()):
+        """(status line, headers, body bytes) of an answer."""
+        if isinstance(answer, (bytes, bytearray)):
+            data, ctype = bytes(answer), "application/octet-stream"
+        else:
+            data, ctype = json.dumps(answer).encode("utf-8"), "application/json"
+        return (f"{status} {REASONS.get(status, 'Error')}",
+                [("Content-Type", ctype), ("Content-Length", str(len(data))), *extra], data)
+
+    # -- the API ----------------------------------------------------------
+    def _api(self, environ, method: str, path: str, request_id: str):
+        """(status, body, account id or None)."""
+        account = None
+        try:
+            match = API_PATH_RE.match(path)
+            if not match or match["action"] not in schema.spec().actions:
+                name = match["action"] if match else path
+                raise ApiError("invalid-action", f"The action {name!r} is not valid for this web service.")
+            action = match["action"]
+            if method != "POST":
+                raise ApiError("invalid-action", f"OAPI actions are called with POST, not {method}.", 405)
+            body = self._read(environ)
+            if body is None:
+                raise ApiError("invalid-parameter-value-length", f"The request body is over {self.max_body} bytes.", 413)
+            caller = self._authenticate(environ, method, path, body)
+            account = caller.account_id
+            params = self._parse(body)
+            if action not in HANDLERS:
+                raise ApiError("invalid-action", f"{action} exists in OAPI {schema.spec().version} but this emulator "
+                                                 "does not implement it.", 501)
+            problem = schema.request_error(action, params)
+            if problem:
+                raise problem
+            if params.get("DryRun") is True:
+                return 200, {"ResponseContext": {"RequestId": request_id}}, account
+            with self.cloud.lock:
+                result = HANDLERS[action](self.cloud, caller, params)
+            answer = dict(result, ResponseContext={"RequestId": request_id})
+            if self.check_responses:
+                wrong = schema.response_problems(action, answer)
+                if wrong:
+                    log.error("%s answer breaks the spec: %s", action, "; ".join(wrong))
+                    raise ApiError("internal-error", f"The emulator built an answer the spec forbids: {'; '.join(wrong)}")
+            return 200, answer, account
+        except ApiError as err:
+            return err.status, err.body(request_id), account
+        except Exception as exc:  # never a traceback on the wire
+            log.exception("emulator failure on %s", path)
+            err = ApiError("internal-error", f"The emulator failed: {type(exc).__name__}.")
+            return err.status, err.body(request_id), account
+
+    def _authenticate(self, environ, method: str, path: str, body: bytes):
+        try:
+            access_key = verify(method, path, _headers(environ), body, self.cloud.secret_for)
+        except SignatureError as exc:
+            raise ApiError("access-denied", f"Authentication failed: {exc.reason}.") from None
+        return self.cloud.account_by_key(access_key)
+
+    @staticmethod
+    def _parse(body: bytes) -> dict:
+        if not body.strip():
+            return {}
+        try:
+            params = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError("invalid-parameter-type", "The request body is not valid JSON.") from None
+        if not isinstance(params, dict):
+            raise ApiError("invalid-parameter-type", "The request body must be a JSON object.")
+        return params

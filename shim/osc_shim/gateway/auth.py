@@ -1,0 +1,261 @@
+"""Inbound authentication: every request must carry a valid SigV4 signature.
+
+The gateway runs with one set of credentials (a profile's credential chain, or
+explicit keys) and serves only requests signed with them.  The signature is
+recomputed with botocore's own ``SigV4Auth`` over exactly what the client
+signed: the method, the raw path and query string, the headers named in
+``SignedHeaders`` as received (``Host`` included, port and all), the raw body
+bytes, and the client's timestamp (``X-Amz-Date``, not "now").  The comparison
+uses ``hmac.compare_digest``.
+
+Errors are those EC2 answers (moto's access control does the same for ec2):
+
+=========================================  ======================  ======
+situation                                   code                    status
+=========================================  ======================  ======
+no signature at all                         AuthFailure             401
+unknown access key                          AuthFailure             401
+signature does not match                    AuthFailure             401
+security token missing or wrong             AuthFailure             401
+malformed Authorization / no date header    IncompleteSignature     400
+timestamp more than 15 minutes off          RequestExpired          400
+scope for another region, service or day    SignatureDoesNotMatch   403
+X-Amz-Content-SHA256 not the body's hash    SignatureDoesNotMatch   403
+=========================================  ======================  ======
+
+No message ever contains a secret, a signature or a token.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import email.utils
+import hashlib
+import hmac
+import os
+import re
+from typing import Mapping, Optional
+from urllib.parse import quote, unquote_plus
+
+from osc_shim.errors import Ec2Error
+
+MAX_SKEW = _dt.timedelta(minutes=15)
+SERVICE = "ec2"
+ALGORITHM = "AWS4-HMAC-SHA256"
+SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
+
+_AUTH_RE = re.compile(
+    r"^AWS4-HMAC-SHA256\s+"
+    r"Credential=(?P<ak>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)/aws4_request\s*,\s*"
+    r"SignedHeaders=(?P<signed>[A-Za-z0-9;_.-]+)\s*,\s*"
+    r"Signature=(?P<sig>[0-9a-f]{64})\s*$"
+)
+
+_AWS_CANNOT_VALIDATE = "AWS was not able to validate the provided access credentials"
+
+
+def auth_failure(why: str) -> Ec2Error:
+    return Ec2Error("AuthFailure", f"{_AWS_CANNOT_VALIDATE}: {why}", 401)
+
+
+def incomplete(why: str) -> Ec2Error:
+    return Ec2Error("IncompleteSignature", why, 400)
+
+
+def mismatch(why: str) -> Ec2Error:
+    return Ec2Error("SignatureDoesNotMatch", why, 403)
+
+
+def expired(why: str) -> Ec2Error:
+    return Ec2Error("RequestExpired", f"Request has expired. {why}", 400)
+
+
+def resolve_credentials(profile: Optional[str] = None, access_key: Optional[str] = None,
+                        secret_key: Optional[str] = None, session_token: Optional[str] = None,
+                        environ: Mapping[str, str] = os.environ):
+    """The credentials the gateway runs with.
+
+    Explicit keys win; otherwise botocore's credential chain for ``profile``
+    (environment, shared files, SSO, process, ...); otherwise OUTSCALE's own
+    ``OSC_ACCESS_KEY`` / ``OSC_SECRET_KEY``.  Returns a botocore
+    ``Credentials`` (possibly refreshable); raises ``LookupError`` when none is
+    found.
+    """
+    from botocore.credentials import Credentials
+
+    if access_key or secret_key:
+        if not (access_key and secret_key):
+            raise LookupError("both an access key and a secret key are needed")
+        return Credentials(access_key, secret_key, session_token)
+    import botocore.session
+
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+    session = botocore.session.Session(profile=profile) if profile else botocore.session.Session()
+    try:
+        creds = session.get_credentials()
+    except ProfileNotFound:
+        raise LookupError(f"profile {profile!r} is not in the AWS config or credentials files") from None
+    except BotoCoreError as exc:  # e.g. an SSO or process provider that fails
+        raise LookupError(f"the credential chain failed: {exc}") from None
+    if creds is not None:
+        return creds
+    ak, sk = environ.get("OSC_ACCESS_KEY"), environ.get("OSC_SECRET_KEY")
+    if ak and sk:
+        return Credentials(ak, sk, environ.get("OSC_SESSION_TOKEN") or None)
+    where = f"profile {profile!r}" if profile else "the default credential chain"
+    raise LookupError(f"no credentials found in {where} (nor OSC_ACCESS_KEY/OSC_SECRET_KEY)")
+
+
+def _sigv4_auth():
+    """A ``SigV4Auth`` that signs exactly the headers it is given (the client's list)."""
+    global _VerifyingAuth
+    if _VerifyingAuth is None:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import HTTPHeaders
+
+        class VerifyingAuth(SigV4Auth):
+            def headers_to_sign(self, request):
+                header_map = HTTPHeaders()
+                for name, value in request.headers.items():
+                    header_map[name.lower()] = value
+                return header_map
+
+        _VerifyingAuth = VerifyingAuth
+    return _VerifyingAuth
+
+
+_VerifyingAuth = None
+
+
+def _parse_date_header(value: str) -> Optional[str]:
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return when.astimezone(_dt.timezone.utc).strftime(SIGV4_TIMESTAMP)
+
+
+def _canonical_query(raw_query: str) -> str:
+    """The query string as SigV4 canonicalises it (decoded, re-encoded, sorted)."""
+    pairs = []
+    for part in raw_query.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        pairs.append((quote(unquote_plus(key), safe="-_.~"), quote(unquote_plus(value), safe="-_.~")))
+    return "&".join(f"{k}={v}" for k, v in sorted(pairs))
+
+
+class Verifier:
+    """Checks inbound requests against the gateway's credentials and region."""
+
+    def __init__(self, credentials, region: str, service: str = SERVICE, max_skew: _dt.timedelta = MAX_SKEW):
+        self._credentials = credentials
+        self.region = region
+        self.service = service
+        self.max_skew = max_skew
+
+    def verify(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes,
+               now: Optional[_dt.datetime] = None) -> str:
+        """Raise an ``Ec2Error`` unless the request is signed by the gateway's key; return that key.
+
+        ``headers`` maps lower-case names to values as received; ``path`` and
+        ``query`` are raw (still percent-encoded), ``body`` the raw bytes.
+        """
+        auth_header = headers.get("authorization")
+        if not auth_header:
+            if "X-Amz-Signature=" in query or "Signature=" in query:
+                raise auth_failure("query-string (presigned) authentication is not accepted by the gateway; "
+                                   "sign with an Authorization header (SigV4), as the AWS SDKs do")
+            raise auth_failure("the request is not signed; the gateway accepts only SigV4-signed requests")
+        m = _AUTH_RE.match(auth_header)
+        if not m:
+            if not auth_header.startswith(ALGORITHM):
+                algorithm = auth_header.split(" ", 1)[0][:40]
+                raise incomplete(f"Unsupported authorization type {algorithm!r}: the gateway accepts only "
+                                 f"{ALGORITHM} (SigV4).")
+            raise incomplete("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' "
+                             "parameters in SigV4 form.")
+
+        frozen = self._credentials.get_frozen_credentials()
+        if not hmac.compare_digest(m["ak"].encode(), (frozen.access_key or "").encode()):
+            raise auth_failure("the access key is not the one this gateway runs with")
+
+        stamp = headers.get("x-amz-date")
+        if not stamp and headers.get("date"):
+            stamp = _parse_date_header(headers["date"])
+        if not stamp:
+            raise incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        try:
+            if len(stamp) != 16 or stamp[8] != "T" or stamp[15] != "Z":
+                raise ValueError(stamp)
+            when = _dt.datetime(int(stamp[0:4]), int(stamp[4:6]), int(stamp[6:8]), int(stamp[9:11]),
+                                int(stamp[11:13]), int(stamp[13:15]), tzinfo=_dt.timezone.utc)
+        except ValueError:
+            raise incomplete("X-Amz-Date must be in the ISO 8601 basic format YYYYMMDD'T'HHMMSS'Z'.") from None
+        now = now or _dt.datetime.now(_dt.timezone.utc)
+        if abs(now - when) > self.max_skew:
+            raise expired(f"Request date {stamp} is more than 15 minutes away from the gateway's clock "
+                          f"({now.strftime(SIGV4_TIMESTAMP)}).")
+        if m["date"] != stamp[:8]:
+            raise mismatch(f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+                           f"from HTTP: '{m['date']}' != '{stamp[:8]}'.")
+        if m["service"] != self.service:
+            raise mismatch(f"Credential should be scoped to correct service: '{self.service}'.")
+        if m["region"] != self.region:
+            raise mismatch(f"Credential should be scoped to a valid region, not '{m['region'][:40]}'. "
+                           f"This gateway serves '{self.region}': sign with that region.")
+
+        signed = m["signed"].lower().split(";")
+        if "host" not in signed:
+            raise mismatch("The 'host' header must be signed.")
+        missing = [h for h in signed if h not in headers]
+        if missing:
+            raise mismatch(f"Signed header {missing[0]!r} is not in the request.")
+
+        declared = headers.get("x-amz-content-sha256")
+        if declared is not None and not hmac.compare_digest(declared.encode(), hashlib.sha256(body).hexdigest().encode()):
+            raise mismatch("The provided 'x-amz-content-sha256' header does not match the request body "
+                           "(unsigned payloads are not accepted).")
+
+        if frozen.token:
+            token = headers.get("x-amz-security-token", "")
+            if "x-amz-security-token" not in signed or not hmac.compare_digest(token.encode(), frozen.token.encode()):
+                raise auth_failure("the security token is missing, unsigned or not the gateway's")
+
+        candidates = [self._signature(frozen, m, stamp, method, path, query, headers, signed, body, None)]
+        if query:
+            candidates.append(self._signature(frozen, m, stamp, method, path, query, headers, signed, body,
+                                              _canonical_query(query)))
+        for expected in candidates:
+            if hmac.compare_digest(expected.encode(), m["sig"].encode()):
+                return m["ak"]
+        raise auth_failure("the request signature does not match; check the secret key and the signing method")
+
+    def _signature(self, frozen, m, stamp, method, path, query, headers, signed, body, canonical_query) -> str:
+        from botocore.awsrequest import HTTPHeaders
+        from botocore.credentials import ReadOnlyCredentials
+
+        url = f"http://{headers['host']}{path or '/'}"  # http: the payload is always hashed, as the client did
+        if query:
+            url += "?" + (query if canonical_query is None else canonical_query)
+        signed_headers = HTTPHeaders()
+        for name in signed:
+            signed_headers[name] = headers[name]
+        # What SigV4Auth reads of a request, without building (and re-preparing) an AWSRequest.
+        request = _SignedRequest(method, url, signed_headers, body, {"timestamp": stamp})
+        signer = _sigv4_auth()(ReadOnlyCredentials(frozen.access_key, frozen.secret_key, frozen.token),
+                               m["service"], m["region"])
+        canonical = signer.canonical_request(request)
+        return signer.signature(signer.string_to_sign(request, canonical), request)
+
+
+class _SignedRequest:
+    __slots__ = ("method", "url", "headers", "body", "context", "params")
+
+    def __init__(self, method, url, headers, body, context):
+        self.method, self.url, self.headers, self.body, self.context = method, url, headers, body, context
+        self.params = {}

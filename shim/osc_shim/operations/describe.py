@@ -1,0 +1,458 @@
+"""DescribeImages -> ReadImages: IDs, owners, executable users, filters, pagination.
+
+How a request is answered:
+
+- **Server narrows, answer decides.**  Every EC2 filter is applied to the
+  EC2-shaped answer with EC2's semantics (``*``/``?`` wildcards, OR within a
+  filter, AND between filters).  Where OAPI has a filter that can only return
+  a superset of that, it is also sent, so OUTSCALE does the heavy narrowing.
+  ``FILTERS`` is the table: EC2 filter name -> what it reads on the EC2 image,
+  and the OAPI filter sent (``None``: applied to the answer only).
+- A value with a wildcard is never sent to OAPI, except for ``name``
+  (OAPI's ``ImageNames`` takes ``*``/``?`` too); several values of a filter
+  on a many-valued attribute (tags, block devices, product codes) are not sent
+  either, since OAPI may AND them.  The answer decides in both cases.
+- ``ImageIds``: only the IDs are sent, every page is read, an ID OUTSCALE does
+  not return is ``InvalidAMIID.NotFound`` (OAPI itself answers an empty list),
+  then the rest is applied to the answer (so another filter never turns an
+  existing image into a NotFound).  ``MaxResults`` is not used with IDs, as on
+  EC2 where the list of IDs bounds the answer.
+- ``Owners``: 12-digit account IDs -> ``AccountIds``; ``self`` -> the caller's
+  account ID, read with OAPI ``ReadAccounts`` (the call OUTSCALE documents for
+  "the account that sends the request"); any other word is an OUTSCALE account
+  alias -> ``AccountAliases`` (OUTSCALE's public OMIs: ``--owners Outscale``).
+  ``amazon``, ``aws-marketplace`` and ``aws-backup-vault`` have no OUTSCALE
+  counterpart and are refused.
+- ``ExecutableUsers``: account IDs / ``self`` -> ``PermissionsToLaunchAccountIds``,
+  ``all`` -> ``PermissionsToLaunchGlobalPermission``.
+- ``MaxResults``/``NextToken`` <-> ``ResultsPerPage``/``NextPageToken``.  A page
+  can hold fewer images than ``MaxResults`` (filters applied to the answer), which
+  EC2 allows too; the AWS CLI's auto-pagination and ``--max-items`` follow the
+  tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from ..errors import DRY_RUN, Ec2Error, OapiError, invalid_value, to_ec2
+from .base import Call, Context, Handled, check_members
+from .image_shape import check_id, image_not_found, to_ec2_image
+from .symbolic import is_symbolic, next_page_token
+
+DESCRIBE_IMAGES = {
+    "ImageIds": Handled("Filters.ImageIds; every page read; an ID not returned is InvalidAMIID.NotFound"),
+    "Owners": Handled("account IDs -> AccountIds, self -> your account ID (ReadAccounts), "
+                      "other words -> AccountAliases; amazon / aws-marketplace / aws-backup-vault refused"),
+    "ExecutableUsers": Handled("account IDs / self -> PermissionsToLaunchAccountIds, all -> "
+                               "PermissionsToLaunchGlobalPermission"),
+    "Filters": Handled("see FILTERS: OAPI filters where they exist, and always applied to the answer"),
+    "MaxResults": Handled("ResultsPerPage"),
+    "NextToken": Handled("NextPageToken"),
+    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "IncludeDeprecated": Handled("accepted: OUTSCALE images are never deprecated, so nothing is hidden"),
+    "IncludeDisabled": Handled("accepted: OUTSCALE images are never disabled, so nothing is hidden"),
+}
+FILTER_MEMBERS = {
+    "Name": Handled("the filter name, see FILTERS"),
+    "Values": Handled("alternatives (OR), with * and ? wildcards"),
+}
+
+ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
+AWS_OWNER_ALIASES = ("amazon", "aws-marketplace", "aws-backup-vault")
+MAX_RESULTS = 1000  # OAPI's ResultsPerPage range is 1-1000
+
+
+# -- wildcards ------------------------------------------------------------------------------
+
+def has_wildcard(pattern: str) -> bool:
+    return any(c in pattern for c in "*?\\")
+
+
+def wildcard(pattern: str) -> re.Pattern:
+    """EC2 filter values: ``*`` any run, ``?`` one character, ``\\`` escapes; case-sensitive."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
+        i += 1
+    return re.compile("".join(out) + r"\Z", re.S)
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def matches(candidates, patterns) -> bool:
+    """Does any candidate value match any pattern?  A symbolic value (translate) matches."""
+    if is_symbolic(candidates):
+        return True
+    for value in candidates:
+        if is_symbolic(value):
+            return True
+        if value is None:
+            continue
+        if any(wildcard(p).match(_text(value)) for p in patterns):
+            return True
+    return False
+
+
+# -- the filter table -----------------------------------------------------------------------
+
+def _one(member: str) -> Callable:
+    return lambda image: [image.get(member)]
+
+
+def _ebs(member: str) -> Callable:
+    return lambda image: [(m.get("Ebs") or {}).get(member) for m in image.get("BlockDeviceMappings") or []]
+
+
+def _bool(value: str):
+    return {"true": True, "false": False}.get(value)
+
+
+def _int(value: str):
+    return int(value) if value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Server:
+    """The OAPI filter an EC2 filter is also sent as.
+
+    ``many``: OAPI reads a many-valued attribute (tags, devices): only one value is sent.
+    ``single``: OAPI takes one value (a boolean): only one value is sent, converted.
+    ``convert``: EC2 value -> OAPI value; None means "cannot be sent".
+    ``wildcards``: OAPI matches ``*``/``?`` itself.
+    """
+
+    name: str
+    many: bool = False
+    single: bool = False
+    convert: Optional[Callable] = None
+    wildcards: bool = False
+
+
+@dataclass(frozen=True)
+class Filter:
+    read: Callable  # EC2 Image -> candidate values
+    server: Optional[Server] = None
+    note: str = ""
+
+
+def _tag_filter(key: str) -> Filter:
+    return Filter(lambda image: [t.get("Value") for t in image.get("Tags") or [] if t.get("Key") == key],
+                  None, "tag:KEY")
+
+
+FILTERS = {
+    "architecture": Filter(_one("Architecture"), Server("Architectures")),
+    "block-device-mapping.delete-on-termination": Filter(
+        _ebs("DeleteOnTermination"), Server("BlockDeviceMappingDeleteOnVmDeletion", single=True, convert=_bool)),
+    "block-device-mapping.device-name": Filter(
+        lambda image: [m.get("DeviceName") for m in image.get("BlockDeviceMappings") or []],
+        Server("BlockDeviceMappingDeviceNames", many=True)),
+    "block-device-mapping.snapshot-id": Filter(_ebs("SnapshotId"), Server("BlockDeviceMappingSnapshotIds", many=True)),
+    "block-device-mapping.volume-size": Filter(
+        _ebs("VolumeSize"), Server("BlockDeviceMappingVolumeSizes", many=True, convert=_int)),
+    "block-device-mapping.volume-type": Filter(_ebs("VolumeType"), Server("BlockDeviceMappingVolumeTypes", many=True)),
+    "block-device-mapping.encrypted": Filter(
+        lambda image: [False for _ in image.get("BlockDeviceMappings") or [] if _.get("Ebs")], None,
+        "OUTSCALE volumes are never encrypted: only false matches"),
+    "boot-mode": Filter(_one("BootMode"), None, "answer only (OAPI's BootModes lists modes, EC2 names a combination)"),
+    "creation-date": Filter(_one("CreationDate"), None, "answer only"),
+    "description": Filter(_one("Description"), Server("Descriptions")),
+    "hypervisor": Filter(_one("Hypervisor"), None, "always xen"),
+    "image-id": Filter(_one("ImageId"), Server("ImageIds")),
+    "image-type": Filter(_one("ImageType"), None, "always machine"),
+    "is-public": Filter(_one("Public"), Server("PermissionsToLaunchGlobalPermission", single=True, convert=_bool)),
+    "manifest-location": Filter(_one("ImageLocation"), Server("FileLocations")),
+    "name": Filter(_one("Name"), Server("ImageNames", wildcards=True)),
+    "owner-alias": Filter(_one("ImageOwnerAlias"), Server("AccountAliases")),
+    "owner-id": Filter(_one("OwnerId"), Server("AccountIds")),
+    "product-code": Filter(lambda image: [p.get("ProductCodeId") for p in image.get("ProductCodes") or []],
+                           Server("ProductCodes", many=True)),
+    "product-code.type": Filter(lambda image: [p.get("ProductCodeType") for p in image.get("ProductCodes") or []]),
+    "root-device-name": Filter(_one("RootDeviceName"), Server("RootDeviceNames")),
+    "root-device-type": Filter(_one("RootDeviceType"),
+                               Server("RootDeviceTypes", convert=lambda v: {"ebs": "bsu"}.get(v))),
+    "state": Filter(_one("State"), Server("States")),
+    "state-reason-code": Filter(lambda image: [(image.get("StateReason") or {}).get("Code")]),
+    "state-reason-message": Filter(lambda image: [(image.get("StateReason") or {}).get("Message")]),
+    "tag-key": Filter(lambda image: [t.get("Key") for t in image.get("Tags") or []], Server("TagKeys", many=True)),
+    "virtualization-type": Filter(_one("VirtualizationType"), None, "always hvm"),
+    "tpm-support": Filter(_one("TpmSupport"), None, "answer only"),
+    # EC2 filters on things OUTSCALE images never have: accepted, applied to the answer
+    # (where nothing carries them, so only images that lack them... none match).
+    **{name: Filter(lambda image: [], None, "OUTSCALE images never have it: nothing matches")
+       for name in ("kernel-id", "ramdisk-id", "platform", "ena-support", "sriov-net-support",
+                    "source-instance-id", "source-image-id", "source-image-region", "deprecation-time",
+                    "free-tier-eligible", "image-allowed", "public-ssm-parameter-name",
+                    "imds-support", "last-launched-time")},
+}
+TAG_FILTER_PREFIX = "tag:"
+
+
+def filter_for(name: str) -> Filter:
+    if isinstance(name, str) and name.startswith(TAG_FILTER_PREFIX) and len(name) > len(TAG_FILTER_PREFIX):
+        return _tag_filter(name[len(TAG_FILTER_PREFIX):])
+    rule = FILTERS.get(name)
+    if rule is None:
+        raise Ec2Error("InvalidParameterValue", f"The filter '{name}' is invalid")
+    return rule
+
+
+# -- building the request --------------------------------------------------------------------
+
+class _Narrowing:
+    """OAPI Filters being built; a member set twice keeps only the values both allow."""
+
+    def __init__(self):
+        self.filters: dict = {}
+        self._dropped: set = set()
+
+    def add(self, name: str, value):
+        if name in self._dropped:
+            return
+        if name not in self.filters:
+            self.filters[name] = value
+            return
+        old = self.filters[name]
+        if isinstance(old, list) and isinstance(value, list):
+            both = [v for v in old if v in value]
+            if both:
+                self.filters[name] = both
+                return
+        # Contradictory or not combinable: leave it to the answer.
+        del self.filters[name]
+        self._dropped.add(name)
+
+
+def _server_filter(rule: Filter, values: list, narrowing: _Narrowing, tag_key: Optional[str] = None):
+    if tag_key is not None:
+        # tag:KEY=VALUE -> Tags ["KEY=VALUE"] for one plain value; several -> the key only.
+        if len(values) == 1 and not has_wildcard(values[0]) and not has_wildcard(tag_key) \
+                and "=" not in tag_key:
+            narrowing.add("Tags", [f"{tag_key}={values[0]}"])
+        elif not has_wildcard(tag_key):
+            narrowing.add("TagKeys", [tag_key])
+        return
+    server = rule.server
+    if server is None:
+        return
+    if any(has_wildcard(v) for v in values) and not (
+            server.wildcards and not any("\\" in v for v in values)):
+        return
+    if (server.many or server.single) and len(values) != 1:
+        return
+    converted = [server.convert(v) if server.convert else v for v in values]
+    if any(c is None for c in converted):
+        return
+    if server.many and len(narrowing.filters.get(server.name, [])) >= 1:
+        return  # a second value on a many-valued attribute: OAPI might AND them
+    narrowing.add(server.name, converted[0] if server.single else converted)
+
+
+def _check_filters(filters) -> list:
+    out = []
+    for i, f in enumerate(filters or [], 1):
+        check_members("DescribeImages", FILTER_MEMBERS, f, f"Filter.{i}.")
+        name = f.get("Name")
+        if not name:
+            raise Ec2Error("MissingParameter", f"The request must contain the parameter Filter.{i}.Name")
+        values = [str(v) for v in f.get("Values") or []]
+        if not values:
+            raise Ec2Error("InvalidParameterValue", f"The filter '{name}' needs at least one value")
+        out.append((name, filter_for(name), values))
+    return out
+
+
+def own_account_id():
+    """Sub-generator: the caller's OUTSCALE account ID (OAPI ReadAccounts)."""
+    try:
+        answer = yield Call("ReadAccounts", {}, idempotent=True)
+    except OapiError as err:
+        cause = to_ec2(err)
+        raise Ec2Error(cause.code, "Resolving 'self' needs your account ID, and ReadAccounts failed: "
+                       f"{cause.message}. Give your account ID instead of self.", cause.status) from None
+    accounts = answer.get("Accounts") or []
+    if is_symbolic(accounts):
+        return answer["Accounts"][0]["AccountId"]
+    if not accounts or not accounts[0].get("AccountId"):
+        raise Ec2Error("AuthFailure", "Resolving 'self' needs your account ID, and ReadAccounts returned none. "
+                       "Give your account ID instead of self.", 401)
+    return accounts[0]["AccountId"]
+
+
+@dataclass
+class _Scope:
+    """Owners / ExecutableUsers, resolved: what the answer must satisfy."""
+
+    owner_ids: tuple = ()
+    owner_aliases: tuple = ()
+    exec_ids: tuple = ()
+    exec_all: bool = False
+    owners_given: bool = False
+    exec_given: bool = False
+
+    def allows(self, image: dict, oapi_image: dict) -> bool:
+        if self.owners_given:
+            if is_symbolic(image.get("OwnerId")):
+                pass
+            elif not (image.get("OwnerId") in self.owner_ids or
+                      (image.get("ImageOwnerAlias") and image.get("ImageOwnerAlias") in self.owner_aliases)):
+                return False
+        if self.exec_given:
+            perms = oapi_image.get("PermissionsToLaunch") or {}
+            if is_symbolic(perms):
+                return True
+            shared = set(perms.get("AccountIds") or [])
+            if not ((self.exec_all and perms.get("GlobalPermission")) or shared & set(self.exec_ids)):
+                return False
+        return True
+
+
+def _scope(params: dict):
+    """Sub-generator: resolve Owners and ExecutableUsers (``self`` needs the account ID)."""
+    owners = list(params.get("Owners") or [])
+    users = list(params.get("ExecutableUsers") or [])
+    me = None
+    if "self" in owners or "self" in users:
+        me = yield from own_account_id()
+    scope = _Scope(owners_given=bool(owners), exec_given=bool(users))
+    ids, aliases = [], []
+    for owner in owners:
+        if owner == "self":
+            ids.append(me)
+        elif owner in AWS_OWNER_ALIASES:
+            raise invalid_value("Owner", owner,
+                                f"OUTSCALE has no '{owner}' owner: give account IDs, self, or an OUTSCALE account "
+                                "alias (OUTSCALE's own public OMIs: --owners Outscale).")
+        elif ACCOUNT_ID_RE.match(owner):
+            ids.append(owner)
+        elif owner:
+            aliases.append(owner)
+        else:
+            raise invalid_value("Owner", owner, "An owner cannot be empty.")
+    scope.owner_ids, scope.owner_aliases = tuple(ids), tuple(aliases)
+    exec_ids = []
+    for user in users:
+        if user == "all":
+            scope.exec_all = True
+        elif user == "self":
+            exec_ids.append(me)
+        elif ACCOUNT_ID_RE.match(user):
+            exec_ids.append(user)
+        else:
+            raise invalid_value("ExecutableBy", user, "Give account IDs, self or all.")
+    scope.exec_ids = tuple(exec_ids)
+    return scope
+
+
+def _scope_filters(scope: _Scope, narrowing: _Narrowing) -> None:
+    if scope.owner_ids and not scope.owner_aliases:
+        narrowing.add("AccountIds", list(scope.owner_ids))
+    elif scope.owner_aliases and not scope.owner_ids:
+        narrowing.add("AccountAliases", list(scope.owner_aliases))
+    if scope.exec_given:
+        if scope.exec_all and not scope.exec_ids:
+            narrowing.add("PermissionsToLaunchGlobalPermission", True)
+        elif len(scope.exec_ids) == 1 and not scope.exec_all:
+            narrowing.add("PermissionsToLaunchAccountIds", list(scope.exec_ids))
+
+
+def _keep(oapi_images, scope: _Scope, filters: list) -> list:
+    kept = []
+    for oapi_image in oapi_images:
+        image = to_ec2_image(oapi_image)
+        if not scope.allows(image, oapi_image):
+            continue
+        if all(matches(rule.read(image) if not is_symbolic(oapi_image) else oapi_image, values)
+               for _, rule, values in filters):
+            kept.append(image)
+    return kept
+
+
+def describe_images(params: dict, ctx: Context):
+    check_members("DescribeImages", DESCRIBE_IMAGES, params)
+    image_ids = list(params.get("ImageIds") or [])
+    for image_id in image_ids:
+        check_id(image_id, "ami-")
+    filters = _check_filters(params.get("Filters"))
+    max_results = params.get("MaxResults")
+    if max_results is not None and not 1 <= max_results <= MAX_RESULTS:
+        raise invalid_value("MaxResults", max_results, f"Give a value between 1 and {MAX_RESULTS}.")
+    dry_run = bool(params.get("DryRun"))
+
+    scope = yield from _scope(params)
+
+    narrowing = _Narrowing()
+    if image_ids:
+        narrowing.add("ImageIds", sorted(set(image_ids)))
+    else:
+        _scope_filters(scope, narrowing)
+        for name, rule, values in filters:
+            tag_key = name[len(TAG_FILTER_PREFIX):] if name.startswith(TAG_FILTER_PREFIX) else None
+            _server_filter(rule, values, narrowing, tag_key)
+
+    body = {}
+    if narrowing.filters:
+        body["Filters"] = narrowing.filters
+    if dry_run:
+        body["DryRun"] = True
+        yield Call("ReadImages", body, idempotent=True)
+        raise DRY_RUN
+
+    if image_ids:
+        # Every page: the IDs bound the answer, and NotFound needs all of it.
+        found = []
+        token = None
+        while True:
+            page_body = dict(body, **({"NextPageToken": token} if token else {}))
+            answer = yield Call("ReadImages", page_body, idempotent=True)
+            found.extend(answer.get("Images") or [])
+            token = next_page_token(answer)
+            if token is None:
+                break
+        if not any(is_symbolic(i) for i in found):
+            seen = {i.get("ImageId") for i in found}
+            missing = [i for i in image_ids if i not in seen]
+            if missing:
+                raise image_not_found(missing)
+        return {"Images": _keep(found, scope, filters)}
+
+    if max_results is not None:
+        body["ResultsPerPage"] = max_results
+    if params.get("NextToken"):
+        body["NextPageToken"] = params["NextToken"]
+    answer = yield Call("ReadImages", body, idempotent=True)
+    result = {"Images": _keep(answer.get("Images") or [], scope, filters)}
+    token = next_page_token(answer)
+    if token is not None:
+        result["NextToken"] = token
+    return result
+
+
+def read_image(image_id: str, dry_run: bool = False):
+    """Sub-generator: the OAPI image ``image_id`` (ReadImages), or EC2's InvalidAMIID.NotFound."""
+    check_id(image_id, "ami-")
+    body = {"Filters": {"ImageIds": [image_id]}}
+    if dry_run:
+        body["DryRun"] = True
+    answer = yield Call("ReadImages", body, idempotent=True)
+    if dry_run:
+        raise DRY_RUN
+    images = answer.get("Images") or []
+    if is_symbolic(images):
+        return answer["Images"][0]
+    for image in images:
+        if image.get("ImageId") == image_id:
+            return image
+    raise image_not_found([image_id])

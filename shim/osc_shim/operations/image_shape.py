@@ -1,0 +1,207 @@
+"""OAPI ``Image`` -> EC2 ``Image`` (botocore's output shape), IDs and image errors as EC2 words them.
+
+The conversion is a table (``IMAGE_FIELDS``): EC2 member, OAPI member, how the
+value changes.  ``docs``/tests read the same table.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Optional
+
+from ..errors import Ec2Error, OapiError, to_ec2
+from ..presigned import redact
+from . import devices
+from .common import BOOT_MODES
+from .symbolic import is_symbolic
+
+# -- IDs ------------------------------------------------------------------------------------
+
+# OUTSCALE IDs are <prefix>-<8 hex>; AWS's long IDs have 17 hex digits.
+_ID_BODY = r"[0-9a-f]{8}(?:[0-9a-f]{9})?"
+ID_KINDS = {
+    # prefix: (EC2 error code when malformed, EC2 error code when unknown, what)
+    "ami-": ("InvalidAMIID.Malformed", "InvalidAMIID.NotFound", "image"),
+    "snap-": ("InvalidSnapshotID.Malformed", "InvalidSnapshot.NotFound", "snapshot"),
+    "i-": ("InvalidInstanceID.Malformed", "InvalidInstanceID.NotFound", "instance"),
+}
+
+
+def malformed_id(value, prefix: str) -> Ec2Error:
+    return Ec2Error(ID_KINDS[prefix][0], f'Invalid id: "{value}" (expecting "{prefix}...")')
+
+
+def check_id(value, prefix: str) -> str:
+    """EC2's ID check: ``ami-`` + 8 (or 17) lowercase hex digits, else ``*.Malformed``."""
+    if not isinstance(value, str) or not re.fullmatch(re.escape(prefix) + _ID_BODY, value):
+        raise malformed_id(value, prefix)
+    return value
+
+
+def image_not_found(image_ids) -> Ec2Error:
+    """EC2's wording: ``The image id '[ami-1]' does not exist``, and for several
+    ``The image ids '[ami-1, ami-2]' do not exist`` (scripts parse the IDs out of it)."""
+    image_ids = list(image_ids)
+    ids = ", ".join(image_ids)
+    if len(image_ids) > 1:
+        return Ec2Error("InvalidAMIID.NotFound", f"The image ids '[{ids}]' do not exist")
+    return Ec2Error("InvalidAMIID.NotFound", f"The image id '[{ids}]' does not exist")
+
+
+def not_found(resource_id: str) -> Optional[Ec2Error]:
+    prefix = next((p for p in ID_KINDS if resource_id.startswith(p)), None)
+    if prefix == "ami-":
+        return image_not_found([resource_id])
+    if prefix == "snap-":
+        return Ec2Error("InvalidSnapshot.NotFound", f"The snapshot '{resource_id}' does not exist.")
+    if prefix == "i-":
+        return Ec2Error("InvalidInstanceID.NotFound", f"The instance ID '{resource_id}' does not exist")
+    return None
+
+
+def resource_error(err: OapiError, resource_id: str) -> Ec2Error:
+    """An OAPI error about one resource, with EC2's wording for "not found" / "malformed"."""
+    ec2 = to_ec2(err, hint_id=resource_id)
+    if ec2.code.endswith(".NotFound"):
+        worded = not_found(resource_id)
+        if worded is not None and worded.code == ec2.code:
+            return worded
+    if ec2.code.endswith(".Malformed"):
+        prefix = next((p for p in ID_KINDS if ID_KINDS[p][0] == ec2.code), None)
+        if prefix:
+            return malformed_id(resource_id, prefix)
+    return ec2
+
+
+def call_on(call, resource_id: str):
+    """Sub-generator: one call about ``resource_id``; its errors worded as EC2 words them."""
+    try:
+        return (yield call)
+    except OapiError as err:
+        raise resource_error(err, resource_id) from None
+
+
+# -- values ---------------------------------------------------------------------------------
+
+# OAPI BootModes -> EC2 BootMode: common.BOOT_MODES read backwards.
+BOOT_MODE_OF = {tuple(sorted(modes)): mode for mode, modes in BOOT_MODES.items()}
+ROOT_DEVICE_TYPES = {"bsu": "ebs"}
+# OUTSCALE product codes are plain strings ("0001"); EC2's carry a type, and the only
+# type an image can carry today is marketplace.
+PRODUCT_CODE_TYPE = "marketplace"
+
+
+def ec2_timestamp(value):
+    """OAPI date-time -> EC2's ``2021-09-29T11:04:43.000Z``; an unreadable value is kept as is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        t = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if t.tzinfo is not None:
+        t = t.astimezone(_dt.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def boot_mode(modes):
+    if not modes:
+        return None
+    key = tuple(sorted(set(modes)))
+    return BOOT_MODE_OF.get(key)
+
+
+def product_codes(codes) -> list:
+    return [{"ProductCodeId": c, "ProductCodeType": PRODUCT_CODE_TYPE} for c in codes or []]
+
+
+def launch_permissions(permissions) -> list:
+    """OAPI ``PermissionsToLaunch`` -> EC2 ``LaunchPermissions`` (UserId items, Group all)."""
+    permissions = permissions or {}
+    out = [{"UserId": a} for a in permissions.get("AccountIds") or []]
+    if permissions.get("GlobalPermission"):
+        out.append({"Group": "all"})
+    return out
+
+
+def state_reason(comment):
+    comment = comment or {}
+    code, message = comment.get("StateCode"), comment.get("StateMessage")
+    if not code and not message:
+        return None
+    out = {}
+    if code:
+        out["Code"] = code
+    if message:
+        out["Message"] = message
+    return out
+
+
+def tags(values):
+    return [{"Key": t["Key"], "Value": t.get("Value", "")} for t in values or []] or None
+
+
+def _non_empty(value):
+    return value if value not in ("", None, [], {}) else None
+
+
+# EC2 member <- OAPI member (a dotted path reads inside a structure), conversion (None: unchanged).  A conversion that returns None
+# leaves the EC2 member out, as EC2 does for what an image does not have.
+IMAGE_FIELDS: tuple = (
+    ("ImageId", "ImageId", None),
+    # A pre-signed FileLocation carries a signature: shown redacted, as everywhere else.
+    ("ImageLocation", "FileLocation", lambda v: redact(v) if v else None),
+    ("State", "State", None),
+    ("StateReason", "StateComment", state_reason),
+    ("OwnerId", "AccountId", None),
+    ("ImageOwnerAlias", "AccountAlias", _non_empty),
+    ("CreationDate", "CreationDate", ec2_timestamp),
+    ("Public", "PermissionsToLaunch.GlobalPermission", bool),
+    ("Architecture", "Architecture", None),
+    ("ImageType", "ImageType", None),
+    ("Name", "ImageName", None),
+    ("Description", "Description", _non_empty),
+    ("RootDeviceType", "RootDeviceType", lambda v: ROOT_DEVICE_TYPES.get(v, v)),
+    ("RootDeviceName", "RootDeviceName", None),
+    ("BlockDeviceMappings", "BlockDeviceMappings", devices.from_oapi),
+    ("Tags", "Tags", tags),
+    ("ProductCodes", "ProductCodes", lambda v: product_codes(v) or None),
+    ("BootMode", "BootModes", boot_mode),
+    ("TpmSupport", "TpmMandatory", lambda v: "v2.0" if v else None),
+)
+# What every OUTSCALE image is, whatever the answer says.
+CONSTANT_FIELDS = {"VirtualizationType": "hvm", "Hypervisor": "xen"}
+# EC2 members always present, with this value when OAPI leaves them out.
+DEFAULTS = {"Public": False, "ImageType": "machine"}
+
+
+def _get(image, path: str):
+    value = image
+    for part in path.split("."):
+        if value is None:
+            return None
+        value = value.get(part)
+    return value
+
+
+def to_ec2_image(image) -> dict:
+    """One OAPI ``Image`` -> EC2's ``Image``."""
+    out = {}
+    for ec2_name, oapi_name, convert in IMAGE_FIELDS:
+        value = _get(image, oapi_name)
+        if is_symbolic(value):  # osc-shim translate: the value is not known
+            out[ec2_name] = value
+            continue
+        if value is None:
+            if ec2_name in DEFAULTS:
+                out[ec2_name] = DEFAULTS[ec2_name]
+            continue
+        if convert is not None:
+            value = convert(value)
+        if value is not None:
+            out[ec2_name] = value
+    out.update(CONSTANT_FIELDS)
+    return out
+
+

@@ -1,0 +1,131 @@
+"""CreateImage (from an instance), CopyImage, DeregisterImage -> OAPI CreateImage / DeleteImage."""
+
+from __future__ import annotations
+
+from ..errors import DRY_RUN, invalid_value, missing_parameter, unsupported_parameter
+from .base import Call, Context, Handled, Map, Refuse, check_members, mapped
+from .common import check_image_name, tag_new_resource
+from .describe import read_image
+from .image_shape import call_on, check_id
+from .tags import tag_snapshots_of, tag_specifications
+
+CREATE_IMAGE = {
+    "InstanceId": Map("VmId"),
+    "Name": Map("ImageName"),
+    "Description": Map("Description"),
+    "NoReboot": Map("NoReboot"),
+    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "TagSpecifications": Handled("image -> CreateTags on the new image; snapshot -> CreateTags on the snapshots "
+                                 "CreateImage lists"),
+    "BlockDeviceMappings": Refuse("OUTSCALE makes the image from the VM's volumes as they are; "
+                                  "block device mappings cannot add or change them"),
+    "SnapshotLocation": Handled("regional accepted (OUTSCALE keeps snapshots in the region); local refused"),
+    "BootModeOverride": Refuse("an OUTSCALE image keeps the boot modes of its VM"),
+}
+
+COPY_IMAGE = {
+    "SourceImageId": Map("SourceImageId"),
+    "SourceRegion": Handled("SourceRegionName; must be your own region on OUTSCALE"),
+    "Name": Map("ImageName"),
+    "Description": Map("Description"),
+    "ClientToken": Handled("accepted (boto3 fills it in): OAPI's CreateImage takes no idempotency token, "
+                           "and the shim never re-sends a CreateImage"),
+    "Encrypted": Handled("false accepted; true refused: OUTSCALE images are not encrypted"),
+    "KmsKeyId": Refuse("OUTSCALE images are not encrypted with KMS keys"),
+    "DestinationOutpostArn": Refuse("OUTSCALE has no Outposts"),
+    "CopyImageTags": Handled("the source image's tags (ReadImages) put on the copy with CreateTags"),
+    "TagSpecifications": Handled("image -> CreateTags on the copy; snapshot -> CreateTags on its snapshots"),
+    "SnapshotCopyCompletionDurationMinutes": Refuse("OUTSCALE has no time-based image copies"),
+    "DestinationAvailabilityZone": Refuse("an OUTSCALE image belongs to a region, not to a Subregion"),
+    "DestinationAvailabilityZoneId": Refuse("an OUTSCALE image belongs to a region, not to a Subregion"),
+    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+}
+
+DEREGISTER_IMAGE = {
+    "ImageId": Map("ImageId"),
+    "DeleteAssociatedSnapshots": Handled("false accepted; true refused: delete the snapshots with "
+                                         "delete-snapshot after deregistering"),
+    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+}
+
+TAGGABLE = ("image", "snapshot")
+
+
+def _create(body: dict, params: dict, tags: dict, ctx: Context, what: str, source_id: str):
+    """Sub-generator shared by CreateImage and CopyImage: create, then tag; returns EC2's answer.
+
+    Errors about the source (VM or image) are worded as EC2 words them.
+    """
+    if params.get("DryRun"):
+        body["DryRun"] = True
+    answer = yield from call_on(Call("CreateImage", body), source_id)
+    if params.get("DryRun"):
+        raise DRY_RUN
+    image_id = answer["Image"]["ImageId"]
+    yield from tag_new_resource(image_id, tags.get("image"), "The image")
+    yield from tag_snapshots_of(answer, tags.get("snapshot"), ctx, what)
+    return {"ImageId": image_id}
+
+
+def create_image(params: dict, ctx: Context):
+    check_members("CreateImage", CREATE_IMAGE, params)
+    if not params.get("InstanceId"):
+        raise missing_parameter("InstanceId")
+    check_id(params["InstanceId"], "i-")
+    if not params.get("Name"):
+        raise missing_parameter("Name")
+    check_image_name(params["Name"])
+    location = params.get("SnapshotLocation")
+    if location not in (None, "regional"):
+        raise unsupported_parameter("SnapshotLocation", f"{location}: OUTSCALE keeps image snapshots in the region "
+                                    "(only regional exists); there are no Local Zones or Outposts")
+    tags = tag_specifications(params.get("TagSpecifications"), TAGGABLE, "CreateImage")
+    body = mapped(CREATE_IMAGE, params)
+    result = yield from _create(body, params, tags, ctx, "The image", params["InstanceId"])
+    return result
+
+
+def copy_image(params: dict, ctx: Context):
+    check_members("CopyImage", COPY_IMAGE, params)
+    for name in ("SourceImageId", "SourceRegion", "Name"):
+        if not params.get(name):
+            raise missing_parameter(name)
+    check_id(params["SourceImageId"], "ami-")
+    check_image_name(params["Name"])
+    if params.get("Encrypted"):
+        raise unsupported_parameter("Encrypted", "OUTSCALE images and their snapshots are not encrypted")
+    source_region = params["SourceRegion"]
+    if source_region != ctx.region:
+        raise invalid_value(
+            "SourceRegion", source_region,
+            f"OUTSCALE copies images only within your own region ({ctx.region}): give --source-region {ctx.region}. "
+            "To move an image to another region, export it to a bucket (export-image) and register it there "
+            "from its manifest (register-image --image-location).")
+    tags = tag_specifications(params.get("TagSpecifications"), TAGGABLE, "CopyImage")
+    if params.get("CopyImageTags") and not params.get("DryRun"):
+        source = yield from read_image(params["SourceImageId"])
+        own = {t["Key"] for t in tags.get("image", [])}
+        copied = [{"Key": t["Key"], "Value": t.get("Value", "")} for t in source.get("Tags") or []
+                  if t.get("Key") not in own]
+        tags["image"] = copied + tags.get("image", [])
+    body = mapped(COPY_IMAGE, params)
+    body["SourceRegionName"] = source_region
+    result = yield from _create(body, params, tags, ctx, "The copy", params["SourceImageId"])
+    return result
+
+
+def deregister_image(params: dict, ctx: Context):
+    check_members("DeregisterImage", DEREGISTER_IMAGE, params)
+    if not params.get("ImageId"):
+        raise missing_parameter("ImageId")
+    image_id = check_id(params["ImageId"], "ami-")
+    if params.get("DeleteAssociatedSnapshots"):
+        raise unsupported_parameter("DeleteAssociatedSnapshots",
+                                    "deregister the image, then delete its snapshots with delete-snapshot")
+    body = mapped(DEREGISTER_IMAGE, params)
+    if params.get("DryRun"):
+        body["DryRun"] = True
+    yield from call_on(Call("DeleteImage", body, idempotent=True), image_id)
+    if params.get("DryRun"):
+        raise DRY_RUN
+    return {"Return": True}

@@ -1,0 +1,214 @@
+"""What a call did when its answer was lost: the lookups, as pure generators.
+
+A create whose answer never came back (timeout, connection reset after
+sending, 5xx, truncated body) may or may not have happened.  Re-sending it
+blindly could make a second image; giving up blindly could hide the one just
+made.  So each create the shim issues has a *plan*: how to look the resource
+up afterwards.  The plans here, like the translators, perform no I/O: they
+yield ``Call``s (reads only) and return a verdict, and the OAPI client
+(``osc_shim.oapi.client.OapiClient.perform``) runs them when, and only when,
+an answer was lost.
+
+=========================  =====================================================================
+OAPI call                   how it is reconciled
+=========================  =====================================================================
+CreateImage                 image names are unique per account: ReadImages (Filters ImageNames,
+                            AccountIds from ReadAccounts) finds the image made since the call
+                            started; found -> its answer is used; none -> sent again once (the
+                            name still guards against a second image: a late first request is
+                            then refused as a duplicate)
+CreateImageExportTask       no natural key: the image's export tasks are read before sending;
+                            afterwards a new task with the same bucket, prefix and format is
+                            the one made; none -> (after a timeout: checked once more after a
+                            pause, the server may still be at work) sent again once
+DeleteImage                 retried (idempotent); "no such image" after an attempt that may have
+                            been processed means the first attempt deleted it: success
+DeleteExportTask            same, with "no such task"
+CreateTags, DeleteTags,     idempotent: retried, nothing to reconcile
+UpdateImage, Read*
+=========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ..errors import OapiError
+from .base import Call
+
+# Clock difference tolerated between this machine and OUTSCALE when telling "made by this call"
+# from "already there" (CreationDate versus the time the call started).
+CLOCK_MARGIN = 300.0
+# How far back a create repeated by the client (an SDK retry reaching the gateway) may have landed.
+CLIENT_RETRY_WINDOW = 900.0
+# Pause before looking a second time for a create without a natural key.
+SETTLE_DELAY = 2.0
+
+
+@dataclass(frozen=True)
+class Found:
+    answer: dict          # stands for the lost answer (same shape as the call's own answer)
+    resource_id: str
+
+
+@dataclass(frozen=True)
+class NotFound:
+    existing: tuple = ()  # same-named resources that were already there (a re-send will be refused)
+
+
+@dataclass(frozen=True)
+class Unknown:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    """How to find out what ``call`` did (all generators are pure: they yield read ``Call``s)."""
+
+    what: Callable[[Call], str]                      # "image named 'x'", for messages
+    find: Optional[Callable] = None                  # find(call, since, before) -> Found | NotFound | Unknown
+    before: Optional[Callable] = None                # before(call) -> anything find needs (read before sending)
+    conflict_codes: frozenset = frozenset()          # OAPI codes a re-send may get when the first one succeeded
+    gone_codes: frozenset = frozenset()              # OAPI codes a repeated delete gets when the first one worked
+    resend: bool = True                              # may the call be sent again once find says it did not happen
+    settle: float = 0.0                              # pause before a second look when there is no natural key
+    check_hint: Callable[[Call], str] = lambda call: ""  # the command that shows the user what exists
+
+
+def _timestamp(value) -> Optional[float]:
+    if not isinstance(value, str):
+        return None
+    try:
+        t = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=_dt.timezone.utc)
+    return t.timestamp()
+
+
+def _account_id():
+    """Sub-generator: the caller's account ID (ReadAccounts), None when it cannot be read."""
+    try:
+        answer = yield Call("ReadAccounts", {}, idempotent=True)
+    except OapiError:
+        return None
+    for account in (answer or {}).get("Accounts") or []:
+        if isinstance(account, dict) and isinstance(account.get("AccountId"), str):
+            return account["AccountId"]
+    return None
+
+
+def _image_name(call: Call) -> Optional[str]:
+    name = call.body.get("ImageName")
+    return name if isinstance(name, str) and name else None
+
+
+def created_image(call: Call, since: float, before=None):
+    """The image ``call`` (CreateImage) made, found by its name in the caller's account."""
+    name = _image_name(call)
+    if name is None:
+        return Unknown("the request names no image to look for")
+    account = yield from _account_id()
+    filters = {"ImageNames": [name]}
+    if account:
+        filters["AccountIds"] = [account]
+    try:
+        answer = yield Call("ReadImages", {"Filters": filters}, idempotent=True)
+    except OapiError as err:
+        return Unknown(f"looking the image up failed ({err})")
+    same = [i for i in (answer or {}).get("Images") or []
+            if isinstance(i, dict) and i.get("ImageName") == name and (not account or i.get("AccountId") == account)]
+    fresh = [i for i in same if (_timestamp(i.get("CreationDate")) or 0) >= since - CLOCK_MARGIN]
+    if len(fresh) == 1 and isinstance(fresh[0].get("ImageId"), str):
+        return Found({"Image": fresh[0]}, fresh[0]["ImageId"])
+    if len(fresh) > 1:
+        ids = ", ".join(str(i.get("ImageId")) for i in fresh)
+        return Unknown(f"several images named {name!r} were made just now ({ids})")
+    return NotFound(tuple(str(i.get("ImageId")) for i in same))
+
+
+def _export_key(body: dict) -> tuple:
+    osu = body.get("OsuExport") or {}
+    return (osu.get("OsuBucket"), osu.get("OsuPrefix") or "", osu.get("DiskImageFormat"))
+
+
+def _export_tasks(image_id):
+    """Sub-generator: every export task of ``image_id`` (all pages)."""
+    tasks, token = [], None
+    for _ in range(20):  # 20 pages: far more tasks than one image ever has
+        body = {"Filters": {"ImageIds": [image_id]}}
+        if token:
+            body["NextPageToken"] = token
+        answer = yield Call("ReadImageExportTasks", body, idempotent=True)
+        tasks.extend(t for t in (answer or {}).get("ImageExportTasks") or [] if isinstance(t, dict))
+        token = (answer or {}).get("NextPageToken")
+        if not token:
+            break
+    return tasks
+
+
+def export_tasks_before(call: Call):
+    """The IDs of the image's export tasks before the create is sent (None when they cannot be read)."""
+    try:
+        tasks = yield from _export_tasks(call.body.get("ImageId"))
+    except OapiError:
+        return None
+    return frozenset(t.get("TaskId") for t in tasks)
+
+
+ACTIVE_EXPORT_STATES = ("pending/queued", "pending")
+
+
+def created_export_task(call: Call, since: float, before=None):
+    """The export task ``call`` made: new since ``before`` (else an active one) with the same destination."""
+    try:
+        tasks = yield from _export_tasks(call.body.get("ImageId"))
+    except OapiError as err:
+        return Unknown(f"reading the image's export tasks failed ({err})")
+    key = _export_key(call.body)
+    same = [t for t in tasks if _export_key({"OsuExport": t.get("OsuExport")}) == key]
+    if before is not None:
+        new = [t for t in same if t.get("TaskId") not in before]
+    else:
+        new = [t for t in same if t.get("State") in ACTIVE_EXPORT_STATES]
+    if len(new) == 1 and isinstance(new[0].get("TaskId"), str):
+        return Found({"ImageExportTask": new[0]}, new[0]["TaskId"])
+    if len(new) > 1:
+        return Unknown(f"{len(new)} export tasks of {call.body.get('ImageId')} to the same place were found "
+                       f"({', '.join(str(t.get('TaskId')) for t in new)})")
+    return NotFound()
+
+
+def _image_what(call: Call) -> str:
+    name = _image_name(call)
+    return f"image named {name!r}" if name else "image"
+
+
+def _image_hint(call: Call) -> str:
+    name = _image_name(call)
+    return (f"aws ec2 describe-images --owners self --filters Name=name,Values={name!r}" if name
+            else "aws ec2 describe-images --owners self")
+
+
+PLANS = {
+    "CreateImage": Reconcile(
+        what=_image_what, find=created_image, conflict_codes=frozenset({"9015"}), check_hint=_image_hint),
+    "CreateImageExportTask": Reconcile(
+        what=lambda call: f"export task of {call.body.get('ImageId')}", find=created_export_task,
+        before=export_tasks_before, settle=SETTLE_DELAY,
+        check_hint=lambda call: f"aws ec2 describe-export-image-tasks (image {call.body.get('ImageId')})"),
+    "DeleteImage": Reconcile(what=lambda call: f"image {call.body.get('ImageId')}", gone_codes=frozenset({"5023"})),
+    "DeleteExportTask": Reconcile(what=lambda call: f"export task {call.body.get('ExportTaskId')}",
+                                  gone_codes=frozenset({"5058"})),
+}
+
+
+def plan_for(call: Call) -> Optional[Reconcile]:
+    """The call's own plan if it carries one, else the table's for its action (None: nothing to reconcile)."""
+    own = getattr(call, "reconcile", None)
+    if own is not None:
+        return own
+    return PLANS.get(call.action)

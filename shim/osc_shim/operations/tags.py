@@ -1,0 +1,162 @@
+"""CreateTags / DeleteTags -> OAPI CreateTags / DeleteTags, and tag specifications of new resources.
+
+OAPI's ``ResourceTag`` always carries a ``Value``:
+
+- CreateTags: an EC2 tag without ``Value`` is stored with the empty value, as EC2 does.
+- DeleteTags: EC2 deletes a tag given without ``Value`` whatever its value, and every
+  tag when ``Tags`` is left out; OAPI deletes exact Key+Value pairs only.  So the
+  resources' current tags are read first (OAPI ``ReadTags``) and the matching pairs
+  deleted.  A tag given with a ``Value`` (even empty) is deleted only with that value,
+  as on EC2.
+"""
+
+from __future__ import annotations
+
+from ..errors import DRY_RUN, Ec2Error, invalid_value, missing_parameter
+from .base import Call, Context, Handled, Map, check_members, mapped
+from .symbolic import is_symbolic, next_page_token
+from .common import tag_new_resource
+
+CREATE_TAGS = {
+    "Resources": Map("ResourceIds"),
+    "Tags": Handled("Tags; a tag without Value gets the empty value, as on EC2"),
+    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+}
+DELETE_TAGS = {
+    "Resources": Map("ResourceIds"),
+    "Tags": Handled("Key+Value deleted as given; a Key without Value, or no Tags at all, deletes whatever value "
+                    "the resources have (read first with ReadTags)"),
+    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+}
+TAG_MEMBERS = {
+    "Key": Handled("Key"),
+    "Value": Handled("Value (empty when left out in CreateTags)"),
+}
+TAG_SPECIFICATION_MEMBERS = {
+    "ResourceType": Handled("which of the new resources the tags go on"),
+    "Tags": Handled("CreateTags on those resources"),
+}
+RESERVED_PREFIX = "aws:"
+
+
+def _check_tags(operation: str, tags, where: str = "Tag") -> None:
+    for i, tag in enumerate(tags or [], 1):
+        check_members(operation, TAG_MEMBERS, tag, f"{where}.{i}.")
+        key = tag.get("Key")
+        if not key:
+            raise Ec2Error("InvalidParameterValue", "Tag keys must contain at least one character.")
+        if key.lower().startswith(RESERVED_PREFIX):
+            raise invalid_value(f"{where}.{i}.Key", key, "Tag keys starting with 'aws:' are reserved for internal use.")
+
+
+def tag_specifications(specs, allowed: tuple, operation: str) -> dict:
+    """EC2 ``TagSpecifications`` -> {resource type: [{"Key", "Value"}]}, for the types ``allowed``."""
+    out: dict = {}
+    for i, spec in enumerate(specs or [], 1):
+        check_members(operation, TAG_SPECIFICATION_MEMBERS, spec, f"TagSpecification.{i}.")
+        rtype = spec.get("ResourceType")
+        if rtype not in allowed:
+            raise invalid_value(f"TagSpecification.{i}.ResourceType", rtype,
+                                f"{operation} on OUTSCALE can tag: {', '.join(allowed)}.")
+        _check_tags(operation, spec.get("Tags"), f"TagSpecification.{i}.Tag")
+        bucket = out.setdefault(rtype, [])
+        for tag in spec.get("Tags") or []:
+            bucket[:] = [t for t in bucket if t["Key"] != tag["Key"]]
+            bucket.append({"Key": tag["Key"], "Value": tag.get("Value") or ""})
+    return out
+
+
+def tag_snapshots_of(image_answer, tags: list, ctx: Context, what: str):
+    """Sub-generator: tags of ``ResourceType snapshot`` on the snapshots an image was made of."""
+    if not tags:
+        return
+    image = (image_answer or {}).get("Image") or {}
+    mappings = image.get("BlockDeviceMappings") or []
+    if is_symbolic(mappings):
+        ids = [mappings[0]["Bsu"]["SnapshotId"]]
+    else:
+        ids = [m["Bsu"]["SnapshotId"] for m in mappings if (m.get("Bsu") or {}).get("SnapshotId")]
+    if not ids:
+        ctx.warn(f"{what} {image.get('ImageId')} was created, but OUTSCALE did not list its snapshots yet: "
+                 "the snapshot tags were not applied (tag them with create-tags once the image is available).")
+        return
+    for snapshot_id in ids:
+        yield from tag_new_resource(snapshot_id, tags, f"The snapshot of {what.lower()}")
+
+
+def create_tags(params: dict, ctx: Context):
+    check_members("CreateTags", CREATE_TAGS, params)
+    if not params.get("Resources"):
+        raise missing_parameter("ResourceId")
+    if not params.get("Tags"):
+        raise missing_parameter("Tag")
+    _check_tags("CreateTags", params["Tags"])
+    body = mapped(CREATE_TAGS, params)
+    body["Tags"] = [{"Key": t["Key"], "Value": t.get("Value") or ""} for t in params["Tags"]]
+    if params.get("DryRun"):
+        body["DryRun"] = True
+    yield Call("CreateTags", body, idempotent=True)
+    if params.get("DryRun"):
+        raise DRY_RUN
+    return {}
+
+
+def _current_tags(resource_ids: list, keys: list):
+    """Sub-generator: the resources' tags (all of them, or those with ``keys``), via ReadTags."""
+    filters = {"ResourceIds": list(resource_ids)}
+    if keys:
+        filters["Keys"] = sorted(set(keys))
+    found, token = [], None
+    while True:
+        body = {"Filters": filters}
+        if token:
+            body["NextPageToken"] = token
+        answer = yield Call("ReadTags", body, idempotent=True)
+        page = answer.get("Tags") or []
+        if is_symbolic(page):
+            return page
+        found.extend(page)
+        token = next_page_token(answer)
+        if token is None:
+            return found
+
+
+def delete_tags(params: dict, ctx: Context):
+    check_members("DeleteTags", DELETE_TAGS, params)
+    resources = list(params.get("Resources") or [])
+    if not resources:
+        raise missing_parameter("ResourceId")
+    given = params.get("Tags")
+    _check_tags("DeleteTags", given)
+    exact = [{"Key": t["Key"], "Value": t["Value"]} for t in given or [] if t.get("Value") is not None]
+    any_value = [t["Key"] for t in given or [] if t.get("Value") is None]
+    body = {"ResourceIds": resources}
+
+    if params.get("DryRun"):
+        body["Tags"] = exact + [{"Key": k, "Value": ""} for k in any_value]
+        body["DryRun"] = True
+        yield Call("DeleteTags", body, idempotent=True)
+        raise DRY_RUN
+
+    pairs = list(exact)
+    if given is None or any_value:
+        current = yield from _current_tags(resources, [] if given is None else any_value)
+        if is_symbolic(current):  # osc-shim translate: the values are whatever ReadTags answers
+            sample = next(iter(current))
+            keys = any_value if given is not None else [sample["Key"]]
+            pairs += [{"Key": k, "Value": sample["Value"]} for k in keys]
+        else:
+            wanted = None if given is None else set(any_value)
+            for tag in current:
+                if tag.get("ResourceId") not in resources:
+                    continue
+                if wanted is not None and tag.get("Key") not in wanted:
+                    continue
+                pair = {"Key": tag["Key"], "Value": tag.get("Value") or ""}
+                if pair not in pairs:
+                    pairs.append(pair)
+    if not pairs:
+        return {}  # nothing to delete: EC2 answers success too
+    body["Tags"] = pairs
+    yield Call("DeleteTags", body, idempotent=True)
+    return {}

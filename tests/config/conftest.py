@@ -1,0 +1,30 @@
+"""Fixtures for the configuration tests (helpers in config_env.py: the module name
+``conftest`` is shared by several test folders, so nothing imports from here)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from config_env import Sandbox, clean_env, require_aws_v2
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch) -> Sandbox:
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    env = clean_env(home)
+    # The in-process code (boto3, click's CliRunner) sees the same sandbox.
+    for k in list(os.environ):
+        if k.startswith(("AWS_", "OSC_", "BOTO_")):
+            monkeypatch.delenv(k, raising=False)
+    for k in ("HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED"):
+        monkeypatch.setenv(k, env[k])
+    return Sandbox(home=home, env=env)
+
+
+@pytest.fixture
+def aws_v2() -> Path:
+    return require_aws_v2()
