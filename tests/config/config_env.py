@@ -11,40 +11,22 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-AWS_V1 = BIN / "aws"
-OSC_SHIM = BIN / "osc-shim"
-AWS_V2 = Path("/usr/bin/aws")
+from sandbox_env import AWS_V1, AWS_V2, BIN, OSC_SHIM, REPO  # noqa: F401  (re-exported to the tests)
+from sandbox_env import clean_env as _clean_env
 
 
 def clean_env(home: Path, **extra) -> dict:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "OSC_", "BOTO_")) and k not in ("PYTHONPATH", "HOME")
-    }
-    env.update(
-        {
-            "HOME": str(home),
-            "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_PAGER": "",
-            "AWS_MAX_ATTEMPTS": "1",
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
-        }
-    )
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        env.pop(name, None)
-    env.update({k: str(v) for k, v in extra.items()})
+    """The shared sandbox, with the config files where the AWS CLI puts them (~/.aws), and no
+    PYTHONPATH: these tests check where the CLI (v2 especially) finds the plugin by itself."""
+    env = _clean_env(home, config=home / ".aws" / "config", credentials=home / ".aws" / "credentials",
+                     AWS_MAX_ATTEMPTS="1", **extra)
+    if "PYTHONPATH" not in extra:
+        del env["PYTHONPATH"]
     return env
 
 

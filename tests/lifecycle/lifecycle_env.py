@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-AWS = Path(sys.executable).parent / "aws"
-SOURCE_PATHS = [str(REPO / "plugin"), str(REPO / "shim")]
+from sandbox_env import AWS_V1 as AWS
+from sandbox_env import REPO, SOURCE_PATHS, clean_env  # noqa: F401  (re-exported to the tests)
 ACCESS_KEY, SECRET_KEY, ACCOUNT = "AKIDLIFECYCLE0000001", "lifecycle-secret", "123456789012"
 OTHER_KEY, OTHER_SECRET, OTHER_ACCOUNT = "AKIDLIFECYCLE0000002", "other-secret", "210987654321"
 BUCKET = "exports"
-
-
-def clean_env(home: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "OSC_", "BOTO_")) and k not in ("PYTHONPATH", "HOME")}
-    env.update({
-        "HOME": str(home),
-        "AWS_CONFIG_FILE": str(home / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_PAGER": "",
-        "PYTHONPATH": os.pathsep.join(SOURCE_PATHS),
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    })
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        env.pop(name, None)
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
 
 
 CONFIG = """\

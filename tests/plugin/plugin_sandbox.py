@@ -9,46 +9,17 @@ awscli_plugin_outscale`` itself, once per test session.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Optional
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-AWS = BIN / "aws"
-# The working tree's packages first: the aws process must load this tree's plugin and shim.
-SOURCE_PATHS = [str(REPO / "plugin"), str(REPO / "shim")]
+from sandbox_env import AWS_V1 as AWS
+from sandbox_env import BIN, REPO, SOURCE_PATHS, clean_env  # noqa: F401  (re-exported to the tests)
 PLUGIN_LINE = ("plugins.outscale", "awscli_plugin_outscale")
 
-# This process imports the same working tree, whatever the venv's install says.
-for _path in reversed(SOURCE_PATHS):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
-
-
-def clean_env(home: Path, **extra) -> dict:
-    """An environment with nothing of the caller's AWS or OUTSCALE settings."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "OSC_", "BOTO_")) and k not in ("PYTHONPATH", "HOME")}
-    env.update({
-        "HOME": str(home),
-        "AWS_CONFIG_FILE": str(home / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_PAGER": "",
-        "PYTHONPATH": os.pathsep.join(SOURCE_PATHS),
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-    })
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        env.pop(name, None)
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
 
 
 @dataclass
