@@ -120,10 +120,9 @@ def direct_oapi_client(api_url: str, access_key: str, secret_key: str, samples: 
     """The same ReadImages through the shim's own OAPI client (what the CLI plugin path uses)."""
     from botocore.credentials import Credentials
 
-    from osc_shim.gateway.app import _with_nodelay
     from osc_shim.oapi.client import OapiClient
 
-    client = _with_nodelay(OapiClient(api_url, REGION, Credentials(access_key, secret_key)))
+    client = OapiClient(api_url, REGION, Credentials(access_key, secret_key))
     times = []
     for i in range(samples + 20):
         started = time.perf_counter()
