@@ -293,10 +293,12 @@ def _remember_secrets(credentials):
 def _shim_settings(session, parsed_args) -> dict:
     """The AWS CLI's own retry/timeout settings, for the shim's OAPI calls (osc_shim.oapi.retry)."""
     settings = {}
-    for arg, key in (("read_timeout", "read_timeout"), ("connect_timeout", "connect_timeout")):
-        value = getattr(parsed_args, arg, None)  # --cli-read-timeout / --cli-connect-timeout
-        if value is not None:
-            settings[key] = value
+    # awscli fills these in itself (60 when not given, None for 0): only a flag on the command line counts.
+    argv = sys.argv[1:]
+    for flag, key in (("--cli-read-timeout", "read_timeout"), ("--cli-connect-timeout", "connect_timeout")):
+        if any(a == flag or a.startswith(flag + "=") for a in argv):
+            value = getattr(parsed_args, key, None)
+            settings[key] = 0 if value is None else value  # 0: no limit of its own (the total still holds)
     try:
         attempts = session.get_config_variable("max_attempts")  # AWS_MAX_ATTEMPTS or the profile's
     except Exception:

@@ -42,4 +42,4 @@ def test_loading_the_plugin_imports_nothing_heavy(tmp_path):
     assert heavy == [], heavy
     assert "awscli_plugin_outscale.routing" not in report["new"]  # decided at session-initialized
     assert report["events"][0] == "session-initialized" and "before-call.ec2" in report["events"]
-    assert report["seconds"] < 0.05, report["seconds"]
+    # How long it takes is measured by bench/plugin_bench.py, not asserted here.

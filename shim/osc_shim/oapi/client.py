@@ -63,12 +63,13 @@ class Garbled(Exception):
 
 @dataclass(eq=False)
 class CallFailed(OapiError):
-    """The shim gave up on an OAPI call; ``ec2`` is the error the user sees (``errors.to_ec2`` returns it)."""
+    """The shim gave up on an OAPI call; ``ec2`` is the error the user sees (``errors.to_ec2`` returns it),
+    ``details`` the last failure in a few words."""
 
     ec2: Optional[Ec2Error] = None
 
     def __str__(self) -> str:
-        return self.ec2.message if self.ec2 is not None else super().__str__()
+        return self.details or (self.ec2.message if self.ec2 is not None else super().__str__())
 
 
 class _Ambiguous(Exception):
@@ -373,19 +374,26 @@ class OapiClient:
                             rec.Unknown("the lookup got no answer in the time left"))
 
     def _lookup(self, steps, budget: Budget, on_failure):
-        """Run a plan's generator: its read calls get retries like any idempotent call."""
+        """Run a plan's generator: its read calls get retries like any idempotent call; a read that fails
+        (an error answer, or no usable answer in the attempts and time left) is thrown into the plan,
+        which decides (``on_failure`` when it lets the error escape)."""
         try:
             step = next(steps)
             while True:
+                state = CallState()
                 try:
-                    answer = self._attempts(step.action, _encode(step.body), True, budget, CallState())
+                    answer = self._attempts(step.action, _encode(step.body), True, budget, state)
                 except OapiError as err:
                     step = steps.throw(err)
+                except (_GaveUp, _Ambiguous):
+                    detail = state.detail or "no time was left"
+                    step = steps.throw(_failed(state, "Unavailable", 503,
+                                               f"{step.action} got no usable answer ({detail})"))
                 else:
                     step = steps.send(answer)
         except StopIteration as done:
             return done.value
-        except (_GaveUp, _Ambiguous):
+        except OapiError:
             return on_failure
 
     def _gave_up(self, call, plan, state: CallState, budget: Budget, why: str, maybe_done: bool,
@@ -415,7 +423,7 @@ class OapiClient:
         if call.action.startswith("Read"):
             tail = "Nothing was changed; it is safe to re-run the command."
         elif why == "ambiguous":
-            tail = (f"It may have been carried out: check before re-running the command."
+            tail = ("It may have been carried out: check before re-running the command."
                     if not call.idempotent else "It may have been carried out; repeating it is safe.")
         elif isinstance(checked, rec.NotFound):
             tail = f"Nothing was created: no {what} existed when the shim checked. It is safe to re-run the command."
@@ -448,8 +456,8 @@ def _tries(state: CallState, budget: Budget, sends: int = 0, suffix: str = "") -
 def _failed(state: CallState, code: str, status: int, message: str) -> CallFailed:
     last = state.error
     return CallFailed(last.status if last is not None else status, last.code if last is not None else "",
-                      last.type if last is not None else "", message, last.request_id if last is not None else "",
-                      ec2=Ec2Error(code, message, status))
+                      last.type if last is not None else "", state.detail or message,
+                      last.request_id if last is not None else "", ec2=Ec2Error(code, message, status))
 
 
 def _encode(body) -> bytes:

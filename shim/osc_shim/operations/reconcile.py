@@ -32,7 +32,7 @@ UpdateImage, Read*
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..errors import OapiError
@@ -118,7 +118,7 @@ def created_image(call: Call, since: float, before=None):
     try:
         answer = yield Call("ReadImages", {"Filters": filters}, idempotent=True)
     except OapiError as err:
-        return Unknown(f"looking the image up failed ({err})")
+        return Unknown(f"ReadImages failed ({err})")
     same = [i for i in (answer or {}).get("Images") or []
             if isinstance(i, dict) and i.get("ImageName") == name and (not account or i.get("AccountId") == account)]
     fresh = [i for i in same if (_timestamp(i.get("CreationDate")) or 0) >= since - CLOCK_MARGIN]
@@ -167,7 +167,7 @@ def created_export_task(call: Call, since: float, before=None):
     try:
         tasks = yield from _export_tasks(call.body.get("ImageId"))
     except OapiError as err:
-        return Unknown(f"reading the image's export tasks failed ({err})")
+        return Unknown(f"ReadImageExportTasks failed ({err})")
     key = _export_key(call.body)
     same = [t for t in tasks if _export_key({"OsuExport": t.get("OsuExport")}) == key]
     if before is not None:
@@ -199,7 +199,8 @@ PLANS = {
     "CreateImageExportTask": Reconcile(
         what=lambda call: f"export task of {call.body.get('ImageId')}", find=created_export_task,
         before=export_tasks_before, settle=SETTLE_DELAY,
-        check_hint=lambda call: f"aws ec2 describe-export-image-tasks (image {call.body.get('ImageId')})"),
+        check_hint=lambda call: ("aws ec2 describe-export-image-tasks --query "
+                                 f"\"ExportImageTasks[?ImageId=='{call.body.get('ImageId')}']\"")),
     "DeleteImage": Reconcile(what=lambda call: f"image {call.body.get('ImageId')}", gone_codes=frozenset({"5023"})),
     "DeleteExportTask": Reconcile(what=lambda call: f"export task {call.body.get('ExportTaskId')}",
                                   gone_codes=frozenset({"5058"})),

@@ -1,0 +1,237 @@
+"""The fault matrix: every injected fault against the creates the shim issues, through any front end.
+
+A *driver* runs one EC2 operation (the shim directly, the real ``aws`` CLI with the plugin,
+or boto3 through the gateway) and returns an ``Outcome``.  ``check`` holds the invariant of
+issue 6: afterwards exactly one resource exists and the caller got its ID, or the caller got
+a clear EC2-style error saying nothing was created (and nothing was), or -- only when the
+lookup itself was made to fail -- an error saying it could not be checked and how to check.
+Never two resources, never a hang, never a traceback.
+
+Used by tests/reliability/test_reconcile_*.py and bench/fuzz_bench.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from reliability_env import ACCOUNT, FAST_BOUND, HOLD, available_image, export_tasks_of, images_named, snapshot
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    kind: str
+    times: Optional[int] = 1           # None: every attempt fails
+    options: tuple = ()                # extra Rule fields, as pairs
+    lookup_fault: Optional[str] = None  # also make the reconciliation lookups fail (a double fault)
+
+    def rule(self) -> dict:
+        return dict(self.options)
+
+
+CASES = (
+    Case("latency", "latency", 1, (("delay", 0.3),)),
+    Case("http-500", "http-500"),
+    Case("http-500 after processing", "http-500", 1, (("after", True),)),
+    Case("http-503", "http-503"),
+    Case("throttle-503 x2", "throttle-503", 2),
+    Case("throttle-429 x2", "throttle-429", 2),
+    Case("throttle-429 code 25", "throttle-429", 1, (("code", "25"),)),
+    Case("reset-before", "reset-before"),
+    Case("reset-after", "reset-after"),
+    Case("timeout", "timeout", 1, (("delay", HOLD),)),
+    Case("stall", "stall", 1, (("delay", HOLD),)),
+    Case("truncated", "truncated"),
+    Case("not-json", "not-json"),
+    Case("not-json before processing", "not-json", 1, (("after", False), ("status", 502))),
+    # every attempt fails
+    Case("http-500 always", "http-500", None),
+    Case("http-503 always", "http-503", None),
+    Case("throttle-429 always", "throttle-429", None),
+    Case("reset-before always", "reset-before", None),
+    Case("reset-after always", "reset-after", None),
+    Case("timeout always", "timeout", None, (("delay", HOLD),)),
+    Case("truncated always", "truncated", None),
+    # the answer is lost and the lookup fails too: the shim must say it cannot tell
+    Case("reset-after + lookups fail", "reset-after", 1, (), "http-500"),
+)
+SHORT = tuple(c for c in CASES if c.label in ("http-500", "throttle-429 x2", "reset-before", "reset-after",
+                                               "timeout", "truncated", "http-500 always", "reset-before always"))
+# What each operation's create is on the OAPI side.
+CREATE_ACTION = {"RegisterImage": "CreateImage", "CreateImage": "CreateImage", "CopyImage": "CreateImage",
+                 "ExportImage": "CreateImageExportTask", "DeregisterImage": "DeleteImage",
+                 "CreateTags": "CreateTags"}
+LOOKUP_ACTIONS = ("ReadImages", "ReadImageExportTasks")
+
+
+@dataclass
+class Outcome:
+    operation: str
+    case: str
+    ok: bool
+    resource: Optional[str]          # the ID the caller got
+    code: str = ""
+    message: str = ""
+    seconds: float = 0.0
+    found: tuple = ()                # what exists afterwards (images named so, tasks of the image, ...)
+    faults: tuple = ()               # faults that fired
+    problems: list = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        if self.ok:
+            return "created" if self.operation not in ("DeregisterImage", "CreateTags") else "done"
+        if re.search(r"could not be checked|may have been carried out", self.message):
+            return "error: uncertain, says how to check"
+        if re.search(r"nothing was created|no \w[\w ']* was created|not carried out", self.message, re.I):
+            return "error: nothing created"
+        return "error"
+
+
+_names = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix} {time.time_ns() % 10 ** 9} {next(_names)}"
+
+
+class Setup:
+    """Resources one case needs, made straight in the emulator's state (no faults there)."""
+
+    def __init__(self, emu, operation: str):
+        self.emu = emu
+        self.operation = operation
+        self.name = unique("rel")
+        self.snapshot = snapshot(emu.cloud)
+        self.image = None
+        if operation in ("CopyImage", "ExportImage", "DeregisterImage", "CreateTags"):
+            self.image = available_image(emu.cloud, unique("src"))
+        if operation == "ExportImage":
+            emu.cloud.create_bucket("exports")
+
+    def params(self) -> dict:
+        op = self.operation
+        if op == "RegisterImage":
+            return {"Name": self.name, "RootDeviceName": "/dev/sda1", "Architecture": "x86_64",
+                    "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": self.snapshot}}]}
+        if op == "CreateImage":
+            from osc_shim.emulator import default_vm_id
+
+            return {"InstanceId": default_vm_id(ACCOUNT), "Name": self.name}
+        if op == "CopyImage":
+            return {"SourceImageId": self.image, "SourceRegion": self.emu.region, "Name": self.name}
+        if op == "ExportImage":
+            return {"ImageId": self.image, "DiskImageFormat": "RAW",
+                    "S3ExportLocation": {"S3Bucket": "exports", "S3Prefix": f"{self.name.replace(' ', '-')}/"}}
+        if op == "DeregisterImage":
+            return {"ImageId": self.image}
+        if op == "CreateTags":
+            return {"Resources": [self.image], "Tags": [{"Key": "case", "Value": self.name}]}
+        raise KeyError(op)
+
+    def existing(self) -> tuple:
+        cloud = self.emu.cloud
+        if self.operation == "ExportImage":
+            return tuple(export_tasks_of(cloud, self.image))
+        if self.operation == "DeregisterImage":
+            with cloud.lock:
+                return (self.image,) if self.image in cloud.images else ()
+        if self.operation == "CreateTags":
+            with cloud.lock:
+                tags = cloud.tags.get(self.image, {})
+            return tuple(f"{k}={v}" for k, v in tags.items() if k == "case")
+        return tuple(images_named(cloud, self.name))
+
+
+def run_case(emu, operation: str, case: Case, driver: Callable[[str, dict], tuple],
+             bound: float = FAST_BOUND) -> Outcome:
+    """Inject ``case`` on the operation's OAPI create, run ``driver(operation, params)`` and check the result.
+
+    ``driver`` returns (ok, resource id or None, error code, error message).
+    """
+    setup = Setup(emu, operation)
+    emu.clear_faults()
+    emu.inject(case.kind, CREATE_ACTION[operation], times=case.times, **case.rule())
+    if case.lookup_fault:
+        for action in LOOKUP_ACTIONS:
+            emu.inject(case.lookup_fault, action, times=None)
+    started = time.monotonic()
+    ok, resource, code, message = driver(operation, setup.params())
+    seconds = time.monotonic() - started
+    faults = tuple(k for _, k in emu.faults.applied)
+    emu.clear_faults()
+    if case.kind == "stall" or (case.kind == "timeout" and case.times is None):
+        time.sleep(HOLD + 0.5)  # let held requests land before counting
+    outcome = Outcome(operation, case.label, ok, resource, code or "", message or "", seconds, setup.existing(),
+                      faults)
+    outcome.problems = check(outcome, case, bound)
+    return outcome
+
+
+def check(o: Outcome, case: Case, bound: float) -> list:
+    problems = []
+    if o.seconds > bound:
+        problems.append(f"took {o.seconds:.1f} s (bound {bound} s)")
+    if "Traceback" in o.message:
+        problems.append("a traceback in the error")
+    if o.operation in ("DeregisterImage", "CreateTags"):
+        # done: the image is gone / the tag is there; an error says it was not done, or that it may have
+        # been (both are safe to repeat: these calls are idempotent)
+        done = not o.found if o.operation == "DeregisterImage" else bool(o.found)
+        if o.ok and not done:
+            problems.append("success, but it was not done")
+        if not o.ok:
+            if o.verdict == "error: nothing created" and done:
+                problems.append(f"it was done, but the error says it was not: {o.message[:160]}")
+            elif o.verdict == "error":
+                problems.append(f"the error does not say whether it was done: {o.code}: {o.message[:160]}")
+        return problems
+    if len(o.found) > 1:
+        problems.append(f"{len(o.found)} resources made: {o.found}")
+    if o.ok:
+        if list(o.found) != [o.resource]:
+            problems.append(f"the caller got {o.resource} but {list(o.found)} exist")
+    elif case.lookup_fault:
+        if o.verdict != "error: uncertain, says how to check" or "describe-" not in o.message:
+            problems.append(f"a lost answer with failing lookups must say it cannot tell: {o.message[:160]}")
+    else:
+        if o.found:
+            problems.append(f"error {o.code} ({o.message[:120]}) although {o.found} exists")
+        if o.verdict != "error: nothing created":
+            problems.append(f"the error does not say nothing was created: {o.code}: {o.message[:200]}")
+        if not o.code or not re.fullmatch(r"[A-Za-z.]+", o.code):
+            problems.append(f"not an EC2-style error code: {o.code!r}")
+    return problems
+
+
+def table(outcomes) -> str:
+    """A plain-text table of outcomes (for the benchmark's report)."""
+    rows = [("operation", "fault", "outcome", "code", "s", "faults fired", "problems")]
+    for o in outcomes:
+        rows.append((o.operation, o.case, o.verdict, o.code or "-", f"{o.seconds:.2f}",
+                     str(len(o.faults)), "; ".join(o.problems) or "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+# -- drivers ------------------------------------------------------------------------------------
+
+def shim_driver(emu, warnings: Optional[list] = None):
+    """The shim core in this process (what both front ends call)."""
+    from osc_shim import service
+    from osc_shim.errors import Ec2Error
+
+    from reliability_env import credentials
+
+    def run(operation, params):
+        try:
+            result = service.call(operation, params, region=emu.region, credentials=credentials(),
+                                  warn=(warnings.append if warnings is not None else None))
+        except Ec2Error as err:
+            return False, None, err.code, err.message
+        return True, result.get("ExportImageTaskId") or result.get("ImageId"), "", ""
+    return run

@@ -1,0 +1,79 @@
+"""Every injected fault, through the shim core (what the plugin and the gateway both call).
+
+Invariant (issue 6): afterwards exactly one image exists and the caller has its ID, or a clear
+EC2-style error says nothing was created -- never two images, never a hang.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fault_matrix import CASES, SHORT, run_case, shim_driver
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.label)
+def test_register_image_under_every_fault(emu, fast, case):
+    outcome = run_case(emu, "RegisterImage", case, shim_driver(emu))
+    assert outcome.problems == [], outcome
+
+
+@pytest.mark.parametrize("operation", ["CreateImage", "CopyImage", "ExportImage"])
+@pytest.mark.parametrize("case", SHORT, ids=lambda c: c.label)
+def test_other_creates_under_faults(emu, fast, operation, case):
+    outcome = run_case(emu, operation, case, shim_driver(emu))
+    assert outcome.problems == [], outcome
+
+
+@pytest.mark.parametrize("operation", ["DeregisterImage", "CreateTags"])
+@pytest.mark.parametrize("case", SHORT, ids=lambda c: c.label)
+def test_idempotent_calls_under_faults(emu, fast, operation, case):
+    outcome = run_case(emu, operation, case, shim_driver(emu))
+    assert outcome.problems == [], outcome
+
+
+def test_the_user_is_told_what_happened(emu, fast):
+    from fault_matrix import Case
+
+    warnings = []
+    outcome = run_case(emu, "RegisterImage", Case("reset-after", "reset-after"), shim_driver(emu, warnings))
+    assert outcome.ok and outcome.problems == []
+    assert any("was found" in w and outcome.resource in w for w in warnings), warnings
+
+    warnings.clear()
+    outcome = run_case(emu, "RegisterImage", Case("reset-before", "reset-before"), shim_driver(emu, warnings))
+    assert outcome.ok and any("sent again" in w for w in warnings), warnings
+
+
+def test_a_genuine_duplicate_is_still_a_duplicate(emu, fast):
+    """An old image with the name: after a lost answer the shim does not pass it off as the new one."""
+    from reliability_env import credentials, images_named, snapshot
+
+    from osc_shim import service
+    from osc_shim.errors import Ec2Error
+
+    def register(name):
+        return service.call("RegisterImage", {"Name": name, "RootDeviceName": "/dev/sda1", "BlockDeviceMappings": [
+            {"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": snapshot(emu.cloud)}}]}, region=emu.region,
+            credentials=credentials())
+
+    old = register("an old name")["ImageId"]
+    with emu.cloud.lock:
+        emu.cloud.images[old].created_at -= 3600  # made an hour ago
+    emu.inject("reset-before", "CreateImage")
+    with pytest.raises(Ec2Error) as err:
+        register("an old name")
+    assert err.value.code == "InvalidAMIName.Duplicate"
+    assert images_named(emu.cloud, "an old name") == [old]
+
+
+def test_an_sdk_retry_reaching_the_shim_finds_the_first_image(emu, fast):
+    """The gateway passes retried=True for an SDK's second attempt: a duplicate name then means 'already done'."""
+    from reliability_env import credentials, images_named, snapshot
+
+    from osc_shim import service
+
+    params = {"Name": "sdk retried", "RootDeviceName": "/dev/sda1",
+              "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": snapshot(emu.cloud)}}]}
+    first = service.call("RegisterImage", params, region=emu.region, credentials=credentials())["ImageId"]
+    again = service.call("RegisterImage", params, region=emu.region, credentials=credentials(), retried=True)
+    assert again["ImageId"] == first and images_named(emu.cloud, "sdk retried") == [first]
