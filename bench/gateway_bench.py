@@ -218,6 +218,19 @@ def memory(pid: int) -> dict:
     return fields
 
 
+def busy_jiffies(pids) -> tuple:
+    """(CPU time the whole machine spent busy, CPU time of ``pids``), in clock ticks, from /proc."""
+    try:
+        total = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        ours = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ours += int(fields[11]) + int(fields[12])  # utime + stime
+        return sum(total) - total[3] - total[4], ours  # all but idle and iowait
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -275,6 +288,8 @@ def main(argv=None) -> int:
         # Interleave the paths in rounds so that drift (CPU frequency, other load) hits them alike.
         direct, client_direct, gateway = [], [], []
         rounds = 5
+        pids = [os.getpid()] + [p.pid for p in procs]
+        busy_before, ours_before, wall_before = *busy_jiffies(pids), time.monotonic()
         for _ in range(rounds):
             direct += direct_oapi(api_url, ak, sk, args.samples // rounds)
             client_direct += direct_oapi_client(api_url, ak, sk, args.samples // rounds)
@@ -290,6 +305,12 @@ def main(argv=None) -> int:
               f"p90 {percentile(gateway, .9) * 1000:7.2f}")
         print(f"   added by the gateway over the OapiClient call      {p50['gateway'] - p50['client']:7.2f}   (goal <= 1 ms)")
         print(f"   added over the raw HTTP call                       {p50['gateway'] - p50['raw']:7.2f}")
+        busy_after, ours_after = busy_jiffies(pids)
+        others = (busy_after - busy_before - (ours_after - ours_before)) / os.sysconf("SC_CLK_TCK")
+        # The gateway path chains 3 processes, the direct one 2: other load on the machine slows the
+        # former more, so compare "added" figures only between runs on an otherwise idle machine.
+        print(f"   CPU used meanwhile by other processes: {max(0.0, others) / (time.monotonic() - wall_before):.2f} "
+              f"of {os.cpu_count()} CPU(s) (compare figures only on an idle machine)")
 
         from botocore.parsers import create_parser  # noqa: F401  (warms the import for the in-process run)
 

@@ -31,6 +31,7 @@ import datetime as _dt
 import functools
 import math
 import re
+from collections.abc import Mapping as _Mapping
 from typing import Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl
 
@@ -356,56 +357,125 @@ def _out_name(shape, member_name: str) -> str:
     return shape.serialization.get("name") or member_name
 
 
-def _write(out: list, shape, value, tag: str) -> None:
+# Writers compiled once per shape object (what is per-operation, not per-request: member tables,
+# item tags, scalar kinds), keyed by id() with the shape kept alive beside its writer.  Shape objects
+# are stable: the model is loaded once and botocore caches resolved members on their parents.
+_WRITERS: dict = {}
+
+
+def _writer(shape):
+    entry = _WRITERS.get(id(shape))
+    if entry is not None and entry[0] is shape:
+        return entry[1]
+    writer = _compile(shape)
+    _WRITERS[id(shape)] = (shape, writer)
+    return writer
+
+
+def _compile(shape):
     kind = shape.type_name
     if kind == "structure":
-        if not isinstance(value, Mapping):
-            raise TypeError(f"{tag}: expected a dict for structure {shape.name}, got {type(value).__name__}")
+        return _StructureWriter(shape)
+    if kind == "list":
+        return _list_writer(shape)
+    if kind == "map":
+        return _map_writer(shape)
+    if kind in ("string", "character"):
+        def write_string(out, value, tag):
+            value = str(value)
+            if _NEEDS_ESCAPE.search(value):
+                value = xml_text(value)
+            out.append(f"<{tag}>{value}</{tag}>")
+        return write_string
+
+    def write_scalar(out, value, tag):
+        out.append(f"<{tag}>{_scalar_text(kind, value)}</{tag}>")
+    return write_scalar
+
+
+class _StructureWriter:
+    __slots__ = ("shape", "members", "plan")
+
+    def __init__(self, shape):
+        self.shape = shape
+        self.members = shape.members
+        self.plan = {}  # member name -> (tag, writer), filled as members are met
+
+    def __call__(self, out, value, tag):
+        if not isinstance(value, _Mapping):
+            raise TypeError(f"{tag}: expected a dict for structure {self.shape.name}, got {type(value).__name__}")
         out.append(f"<{tag}>")
-        _write_members(out, shape, value)
+        self.write_members(out, value)
         out.append(f"</{tag}>")
-    elif kind == "list":
-        if isinstance(value, (str, bytes, Mapping)):
-            raise TypeError(f"{tag}: expected a list for {shape.name}, got {type(value).__name__}")
-        member = shape.member
-        item_tag = member.serialization.get("name") or "item"
-        if shape.serialization.get("flattened"):
+
+    def write_members(self, out, value) -> None:
+        plan = self.plan
+        for name, member_value in value.items():
+            if member_value is None:
+                continue
+            entry = plan.get(name)
+            if entry is None:
+                mshape = self.members.get(name)
+                if mshape is None:
+                    continue  # ResponseMetadata and anything the model does not know
+                entry = plan[name] = (_out_name(mshape, name), _writer(mshape))
+            entry[1](out, member_value, entry[0])
+
+
+def _list_writer(shape):
+    member = shape.member
+    item_tag = member.serialization.get("name") or "item"
+    flattened = shape.serialization.get("flattened")
+    name = shape.name
+    item_writer = []  # compiled on first use: shapes may be recursive
+
+    def write_list(out, value, tag):
+        if isinstance(value, (str, bytes, _Mapping)):
+            raise TypeError(f"{tag}: expected a list for {name}, got {type(value).__name__}")
+        if not item_writer:
+            item_writer.append(_writer(member))
+        write_item = item_writer[0]
+        if flattened:
             for element in value:
                 if element is not None:
-                    _write(out, member, element, item_tag)
+                    write_item(out, element, item_tag)
             return
         out.append(f"<{tag}>")
         for element in value:
             if element is not None:
-                _write(out, member, element, item_tag)
+                write_item(out, element, item_tag)
         out.append(f"</{tag}>")
-    elif kind == "map":
-        key_tag = shape.key.serialization.get("name") or "key"
-        value_tag = shape.value.serialization.get("name") or "value"
-        flattened = shape.serialization.get("flattened")
-        if not flattened:
-            out.append(f"<{tag}>")
-        for k, v in value.items():
-            out.append(f"<{tag}>" if flattened else "<entry>")
-            _write(out, shape.key, k, key_tag)
-            if v is not None:
-                _write(out, shape.value, v, value_tag)
-            out.append(f"</{tag}>" if flattened else "</entry>")
-        if not flattened:
-            out.append(f"</{tag}>")
-    else:
-        out.append(f"<{tag}>{_scalar_text(kind, value)}</{tag}>")
+    return write_list
+
+
+def _map_writer(shape):
+    def write_map(out, value, tag):
+        _write_map(out, shape, value, tag)
+    return write_map
+
+
+def _write_map(out: list, shape, value, tag: str) -> None:
+    key_tag = shape.key.serialization.get("name") or "key"
+    value_tag = shape.value.serialization.get("name") or "value"
+    flattened = shape.serialization.get("flattened")
+    if not flattened:
+        out.append(f"<{tag}>")
+    for k, v in value.items():
+        out.append(f"<{tag}>" if flattened else "<entry>")
+        _write(out, shape.key, k, key_tag)
+        if v is not None:
+            _write(out, shape.value, v, value_tag)
+        out.append(f"</{tag}>" if flattened else "</entry>")
+    if not flattened:
+        out.append(f"</{tag}>")
+
+
+def _write(out: list, shape, value, tag: str) -> None:
+    _writer(shape)(out, value, tag)
 
 
 def _write_members(out: list, shape, value: Mapping) -> None:
-    members = shape.members
-    for name, member_value in value.items():
-        if member_value is None:
-            continue
-        mshape = members.get(name)
-        if mshape is None:
-            continue  # ResponseMetadata and anything the model does not know
-        _write(out, mshape, member_value, _out_name(mshape, name))
+    _writer(shape).write_members(out, value)
 
 
 def serialize_result(operation: str, result: Optional[Mapping], request_id: str) -> bytes:

@@ -174,6 +174,9 @@ ENVIRONMENT
   OSC_ENDPOINT_API   OUTSCALE API base URL used by the shim (e.g. an emulator)
   OSC_ENDPOINT_FCU   FCU base URL for forwarded actions
   HTTPS_PROXY, NO_PROXY, AWS_CA_BUNDLE   honoured for outgoing calls
+  OSC_SHIM_MAX_ATTEMPTS, OSC_SHIM_READ_TIMEOUT, OSC_SHIM_CONNECT_TIMEOUT,
+  OSC_SHIM_MAX_TOTAL   retries and time limits of OUTSCALE API calls
+                     (defaults and behaviour: docs/reliability.md)
 """
 
 

@@ -7,6 +7,7 @@ value changes.  ``docs``/tests read the same table.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from typing import Optional
 
@@ -96,6 +97,12 @@ def ec2_timestamp(value):
     """OAPI date-time -> EC2's ``2021-09-29T11:04:43.000Z``; an unreadable value is kept as is."""
     if not isinstance(value, str):
         return value
+    # The same images come back again and again: convert each date once.  (A str subclass,
+    # e.g. a symbolic value of osc-shim translate, is converted without the cache.)
+    return _cached_timestamp(value) if type(value) is str else _ec2_timestamp(value)
+
+
+def _ec2_timestamp(value: str) -> str:
     try:
         t = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -103,6 +110,9 @@ def ec2_timestamp(value):
     if t.tzinfo is not None:
         t = t.astimezone(_dt.timezone.utc)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+_cached_timestamp = functools.lru_cache(maxsize=1024)(_ec2_timestamp)
 
 
 def boot_mode(modes):
@@ -176,20 +186,25 @@ CONSTANT_FIELDS = {"VirtualizationType": "hvm", "Hypervisor": "xen"}
 DEFAULTS = {"Public": False, "ImageType": "machine"}
 
 
-def _get(image, path: str):
+def _get(image, path: tuple):
     value = image
-    for part in path.split("."):
+    for part in path:
         if value is None:
             return None
         value = value.get(part)
     return value
 
 
+# IMAGE_FIELDS with each OAPI path split once, not per image.
+_IMAGE_FIELD_PATHS = tuple((ec2_name, tuple(oapi_name.split(".")), convert)
+                           for ec2_name, oapi_name, convert in IMAGE_FIELDS)
+
+
 def to_ec2_image(image) -> dict:
     """One OAPI ``Image`` -> EC2's ``Image``."""
     out = {}
-    for ec2_name, oapi_name, convert in IMAGE_FIELDS:
-        value = _get(image, oapi_name)
+    for ec2_name, path, convert in _IMAGE_FIELD_PATHS:
+        value = _get(image, path)
         if is_symbolic(value):  # osc-shim translate: the value is not known
             out[ec2_name] = value
             continue
