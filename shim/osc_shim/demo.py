@@ -115,6 +115,12 @@ def demo(aws_path):
                     "--endpoint", ENDPOINT, "--query", "ImageId", "--output", "text"],
                    "From a snapshot (shorthand syntax); the architecture defaults to i386 as on AWS")
 
+        runner.run(["ec2", "describe-images", "--profile", PROFILE, "--image-ids", image_id,
+                    "--endpoint", ENDPOINT, "--query",
+                    "Images[0].{ImageId:ImageId,Name:Name,State:State,Architecture:Architecture,"
+                    "RootDeviceType:RootDeviceType,ImageLocation:ImageLocation}"],
+                   "Read it back the EC2 way (OAPI ReadImages underneath; RootDeviceType bsu -> ebs)")
+
         click.secho("\n# What the OUTSCALE API (emulator) now holds", fg="cyan")
         for img in emu.cloud.dump()["Images"]:
             click.echo(f"{img['ImageId']}  {img['State']:<9} {img['Architecture']:<6} {img['ImageName']!r}  "
