@@ -95,7 +95,7 @@ OAPI_TO_EC2 = {
     "4001": ("InvalidParameterValue", 400),
     "4026": ("InvalidAMIName.Malformed", 400),
     "9015": ("InvalidAMIName.Duplicate", 400),
-    "4104": ("InvalidID.Malformed", 400),  # refined by the ID's prefix, see MALFORMED_BY_PREFIX
+    "4104": ("InvalidID", 400),  # EC2's code for an ID of no known kind; refined by MALFORMED_BY_PREFIX
     "5023": ("InvalidAMIID.NotFound", 400),
     "5054": ("InvalidSnapshot.NotFound", 400),
     "5063": ("InvalidInstanceID.NotFound", 400),
@@ -150,7 +150,7 @@ def to_ec2(err: OapiError, hint_id: Optional[str] = None) -> Ec2Error:
         code = err.type or "InvalidRequest"
         return Ec2Error(code, f"{detail}{suffix}", status)
     code, status = mapped
-    if code == "InvalidID.Malformed":
+    if code == "InvalidID":
         ident = hint_id
         if ident is None:
             m = _ID_RE.search(err.details)

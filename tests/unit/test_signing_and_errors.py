@@ -60,6 +60,7 @@ def test_oapi_to_ec2_table(code, status, expected):
 def test_malformed_id_refined_by_prefix_and_unknown_codes_kept_visible():
     assert to_ec2(OapiError(400, "4104", "InvalidParameterValue", "invalid id snap-zz")).code == "InvalidSnapshotID.Malformed"
     assert to_ec2(OapiError(400, "4104", "InvalidParameterValue", "bad"), hint_id="ami-x").code == "InvalidAMIID.Malformed"
+    assert to_ec2(OapiError(400, "4104", "InvalidParameterValue", "invalid id foo-1")).code == "InvalidID"
     err = to_ec2(OapiError(400, "4999", "SomethingNew", "odd thing"))
     assert "4999" in err.message and "odd thing" in err.message and err.status == 400
     assert to_ec2(OapiError(500, "", "", "boom")).code == "InternalError"
