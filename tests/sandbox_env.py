@@ -44,3 +44,17 @@ def clean_env(home: Path, *, config: Optional[Path] = None, credentials: Optiona
     })
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+def isolate_process(monkeypatch, home: Path) -> Path:
+    """The same sandbox for the test process itself (boto3 and the shim called in-process)."""
+    for key in list(os.environ):
+        if key.startswith(("AWS_", "OSC_", "BOTO_")) or key in PROXY_VARIABLES:
+            monkeypatch.delenv(key, raising=False)
+    home.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    return home

@@ -6,11 +6,11 @@ without the caller's AWS_*/OSC_* variables: the real ~/.aws and ~/.osc are never
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Callable, Optional
 
 import pytest
+from sandbox_env import isolate_process
 
 from gateway_testlib import AK, REGION, SK
 
@@ -18,17 +18,7 @@ from gateway_testlib import AK, REGION, SK
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     """This process too: no real AWS/OSC configuration, no proxy."""
-    for key in list(os.environ):
-        if key.startswith(("AWS_", "OSC_", "BOTO_")) or key.lower() in ("http_proxy", "https_proxy", "all_proxy"):
-            monkeypatch.delenv(key, raising=False)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    return home
+    return isolate_process(monkeypatch, tmp_path / "home")
 
 
 @pytest.fixture(scope="session")

@@ -6,27 +6,17 @@ files, and loses the caller's AWS_*/OSC_* variables.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
+from sandbox_env import isolate_process
 
 from reliability_env import AWS, FAST, start
 
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    for key in list(os.environ):
-        if key.startswith(("AWS_", "OSC_", "BOTO_")) or key.lower() in ("http_proxy", "https_proxy", "all_proxy"):
-            monkeypatch.delenv(key, raising=False)
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    return home
+    return isolate_process(monkeypatch, tmp_path / "home")
 
 
 @pytest.fixture
