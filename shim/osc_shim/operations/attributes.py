@@ -15,7 +15,7 @@ from typing import Callable, Optional
 
 from ..errors import DRY_RUN, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from . import devices
-from .base import Call, Context, Handled, Map, Refuse, check_members
+from .base import Call, Context, Handled, Map, Refuse, check_members, require
 from .describe import read_image
 from .image_shape import (boot_mode, call_on, check_id, launch_permissions, product_codes)
 from .symbolic import is_symbolic
@@ -149,8 +149,7 @@ def _merge(a: dict, b: dict) -> dict:
 
 def modify_image_attribute(params: dict, ctx: Context):
     check_members("ModifyImageAttribute", MODIFY_IMAGE_ATTRIBUTE, params)
-    if not params.get("ImageId"):
-        raise missing_parameter("ImageId")
+    require(params, "ImageId")
     image_id = check_id(params["ImageId"], "ami-")
     attribute = params.get("Attribute")
     if attribute is not None and attribute not in MODIFIABLE:
@@ -228,9 +227,7 @@ def modify_image_attribute(params: dict, ctx: Context):
 
 def describe_image_attribute(params: dict, ctx: Context):
     check_members("DescribeImageAttribute", DESCRIBE_IMAGE_ATTRIBUTE, params)
-    for name in ("Attribute", "ImageId"):
-        if not params.get(name):
-            raise missing_parameter(name)
+    require(params, "Attribute", "ImageId")
     image_id = check_id(params["ImageId"], "ami-")
     name = params["Attribute"]
     rule = ATTRIBUTES.get(name)
@@ -249,9 +246,7 @@ def describe_image_attribute(params: dict, ctx: Context):
 
 def reset_image_attribute(params: dict, ctx: Context):
     check_members("ResetImageAttribute", RESET_IMAGE_ATTRIBUTE, params)
-    for name in ("Attribute", "ImageId"):
-        if not params.get(name):
-            raise missing_parameter(name)
+    require(params, "Attribute", "ImageId")
     image_id = check_id(params["ImageId"], "ami-")
     if params["Attribute"] != "launchPermission":
         raise invalid_value("Attribute", params["Attribute"], "Only launchPermission can be reset.")

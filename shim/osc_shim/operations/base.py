@@ -74,6 +74,15 @@ def check_members(operation: str, table: dict, params: dict, prefix: str = "") -
             raise unsupported_parameter(prefix + name, f"the shim does not translate it for {operation}")
 
 
+def require(params: dict, *names: str) -> None:
+    """MissingParameter for the first of ``names`` that ``params`` lacks (or gives empty)."""
+    from ..errors import missing_parameter
+
+    for name in names:
+        if not params.get(name):
+            raise missing_parameter(name)
+
+
 def mapped(table: dict, params: dict) -> dict:
     """The OAPI body members that map one to one from ``params``."""
     return {rule.target: params[name] for name, rule in table.items()

@@ -8,7 +8,7 @@ mapping is the tables below (``TASK_STATES``, ``DISK_FORMATS``).
 from __future__ import annotations
 
 from ..errors import DRY_RUN, Ec2Error, OapiError, invalid_value, missing_parameter, to_ec2
-from .base import Call, Context, Handled, Map, check_members
+from .base import Call, Context, Handled, Map, check_members, require
 from .common import tag_new_resource
 from .describe import FILTER_MEMBERS, matches
 from .image_shape import call_on, check_id, tags as ec2_tags
@@ -94,9 +94,7 @@ def to_ec2_task(task, ec2_format=None, description=None) -> dict:
 
 def export_image(params: dict, ctx: Context):
     check_members("ExportImage", EXPORT_IMAGE, params)
-    for name in ("ImageId", "DiskImageFormat", "S3ExportLocation"):
-        if not params.get(name):
-            raise missing_parameter(name)
+    require(params, "ImageId", "DiskImageFormat", "S3ExportLocation")
     image_id = check_id(params["ImageId"], "ami-")
     ec2_format = params["DiskImageFormat"]
     if ec2_format not in DISK_FORMATS:

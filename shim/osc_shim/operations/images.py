@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import presigned
 from ..errors import DRY_RUN, Ec2Error, invalid_value, missing_parameter
 from . import devices
-from .base import Call, Context, Handled, Map, Refuse, check_members, mapped
+from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .common import BOOT_MODES, DEFAULT_ARCHITECTURE, check_architecture, check_image_name, tag_new_resource
 from .tags import tag_snapshots_of, tag_specifications
 
@@ -66,8 +66,7 @@ def _file_location(location: str, ctx: Context) -> tuple:
 
 def register_image(params: dict, ctx: Context):
     check_members("RegisterImage", REGISTER_IMAGE, params)
-    if not params.get("Name"):
-        raise missing_parameter("Name")
+    require(params, "Name")
     check_image_name(params["Name"])
     vtype = params.get("VirtualizationType")
     if vtype is not None and vtype != "hvm":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..errors import DRY_RUN, invalid_value, missing_parameter, unsupported_parameter
-from .base import Call, Context, Handled, Map, Refuse, check_members, mapped
+from ..errors import DRY_RUN, invalid_value, unsupported_parameter
+from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .common import check_image_name, tag_new_resource
 from .describe import read_image
 from .image_shape import call_on, check_id
@@ -69,11 +69,9 @@ def _create(body: dict, params: dict, tags: dict, ctx: Context, what: str, sourc
 
 def create_image(params: dict, ctx: Context):
     check_members("CreateImage", CREATE_IMAGE, params)
-    if not params.get("InstanceId"):
-        raise missing_parameter("InstanceId")
+    require(params, "InstanceId")
     check_id(params["InstanceId"], "i-")
-    if not params.get("Name"):
-        raise missing_parameter("Name")
+    require(params, "Name")
     check_image_name(params["Name"])
     location = params.get("SnapshotLocation")
     if location not in (None, "regional"):
@@ -87,9 +85,7 @@ def create_image(params: dict, ctx: Context):
 
 def copy_image(params: dict, ctx: Context):
     check_members("CopyImage", COPY_IMAGE, params)
-    for name in ("SourceImageId", "SourceRegion", "Name"):
-        if not params.get(name):
-            raise missing_parameter(name)
+    require(params, "SourceImageId", "SourceRegion", "Name")
     check_id(params["SourceImageId"], "ami-")
     check_image_name(params["Name"])
     if params.get("Encrypted"):
@@ -116,8 +112,7 @@ def copy_image(params: dict, ctx: Context):
 
 def deregister_image(params: dict, ctx: Context):
     check_members("DeregisterImage", DEREGISTER_IMAGE, params)
-    if not params.get("ImageId"):
-        raise missing_parameter("ImageId")
+    require(params, "ImageId")
     image_id = check_id(params["ImageId"], "ami-")
     if params.get("DeleteAssociatedSnapshots"):
         raise unsupported_parameter("DeleteAssociatedSnapshots",
