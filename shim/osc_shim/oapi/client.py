@@ -310,11 +310,8 @@ class OapiClient:
             except _GaveUp as stop:
                 checked = None
                 if finds and maybe_done:  # an earlier attempt may have made it: say which, or return it
-                    window = rec.CLIENT_RETRY_WINDOW if retried else 0.0
-                    checked = self._find(plan, call, since - window, before, budget)
+                    checked = self._earlier_attempt(plan, call, since, before, budget, retried, warn)
                     if isinstance(checked, rec.Found):
-                        warn(f"{call.action}: the {plan.what(call)} was made by an earlier attempt whose answer "
-                             f"was lost: {checked.resource_id}.")
                         return checked.answer
                 raise self._gave_up(call, plan, state, budget, stop.why, maybe_done, checked) from None
             except _Ambiguous:
@@ -353,11 +350,8 @@ class OapiClient:
                         warn(f"{call.action}: an earlier attempt whose answer was lost already did it.")
                         return {"ResponseContext": {"RequestId": err.request_id}}
                     if plan.find is not None and err.code in plan.conflict_codes:
-                        window = rec.CLIENT_RETRY_WINDOW if retried else 0.0
-                        verdict = self._find(plan, call, since - window, before, budget)
+                        verdict = self._earlier_attempt(plan, call, since, before, budget, retried, warn)
                         if isinstance(verdict, rec.Found):
-                            warn(f"{call.action}: the {plan.what(call)} was made by an earlier attempt whose "
-                                 f"answer was lost: {verdict.resource_id}.")
                             return verdict.answer
                         if isinstance(verdict, rec.Unknown):
                             raise _failed(state, "Unavailable", 503,
@@ -372,6 +366,20 @@ class OapiClient:
 
         return self._lookup(plan.find(call, since, before), budget,
                             rec.Unknown("the lookup got no answer in the time left"))
+
+    def _earlier_attempt(self, plan, call, since, before, budget: Budget, retried: bool, warn):
+        """What an attempt whose answer was lost made (rec.Found / NotFound / Unknown); a find is told.
+
+        ``retried``: the front end's client re-sent the request, so its first try may predate ``since``.
+        """
+        from ..operations import reconcile as rec
+
+        window = rec.CLIENT_RETRY_WINDOW if retried else 0.0
+        verdict = self._find(plan, call, since - window, before, budget)
+        if isinstance(verdict, rec.Found):
+            warn(f"{call.action}: the {plan.what(call)} was made by an earlier attempt whose answer "
+                 f"was lost: {verdict.resource_id}.")
+        return verdict
 
     def _lookup(self, steps, budget: Budget, on_failure):
         """Run a plan's generator: its read calls get retries like any idempotent call; a read that fails
