@@ -42,7 +42,13 @@ def invalid_value(name: str, value, why: str) -> Ec2Error:
     return Ec2Error("InvalidParameterValue", f"Value ({value}) for parameter {name} is invalid. {why}")
 
 
-DRY_RUN = Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412)
+def dry_run_error() -> Ec2Error:
+    """EC2's answer to a dry run that would have succeeded.
+
+    A new error each time: raising one shared instance would grow its traceback (and keep
+    every frame it passed through alive) at each dry run a long-running gateway serves.
+    """
+    return Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412)
 
 
 @dataclass

@@ -22,7 +22,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from botocore.parsers import create_parser
 
-from osc_shim.errors import DRY_RUN, Ec2Error
+from osc_shim.errors import dry_run_error, Ec2Error
 from osc_shim.gateway import query_protocol as qp
 
 from gateway_testlib import AK, REGION, SK
@@ -42,7 +42,7 @@ class Recorder:
         with self.lock:
             self.calls.append((operation, params, region, credentials.get_frozen_credentials().access_key))
         if params.get("DryRun"):
-            raise DRY_RUN
+            raise dry_run_error()
         answer = self.answers.get(operation, {})
         if isinstance(answer, Exception):
             raise answer

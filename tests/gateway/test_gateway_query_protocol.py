@@ -17,7 +17,7 @@ from botocore.serialize import create_serializer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from osc_shim.errors import DRY_RUN, Ec2Error
+from osc_shim.errors import dry_run_error, Ec2Error
 from osc_shim.gateway import query_protocol as qp
 
 MODEL = qp.service_model()
@@ -292,11 +292,11 @@ def test_operations_without_output_answer_return_true():
 
 
 def test_error_document_and_dry_run():
-    body = qp.serialize_error(DRY_RUN, "rid-1")
+    body = qp.serialize_error(dry_run_error(), "rid-1")
     assert body.decode().endswith("<Response><Errors><Error><Code>DryRunOperation</Code><Message>Request would have "
                                   "succeeded, but DryRun flag is set.</Message></Error></Errors>"
                                   "<RequestID>rid-1</RequestID></Response>")
-    parsed = PARSER.parse({"body": body, "headers": {}, "status_code": DRY_RUN.status}, None)
+    parsed = PARSER.parse({"body": body, "headers": {}, "status_code": dry_run_error().status}, None)
     assert parsed["Error"] == {"Code": "DryRunOperation",
                                "Message": "Request would have succeeded, but DryRun flag is set."}
-    assert DRY_RUN.status == 412
+    assert dry_run_error().status == 412

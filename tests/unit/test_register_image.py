@@ -217,3 +217,10 @@ def test_oapi_errors_become_ec2_errors():
     err = error_of({"Name": "abc", "ImageLocation": FRESH_URL},
                    answers=[OapiError(409, "9015", "ResourceConflict", "name already used")])
     assert err.code == "InvalidAMIName.Duplicate"
+
+
+def test_each_dry_run_raises_a_fresh_error():
+    """A shared exception instance would grow its traceback at every dry run a gateway serves."""
+    first = error_of({"Name": "abc", "ImageLocation": FRESH_URL, "DryRun": True}, answers=[{"ResponseContext": {}}])
+    second = error_of({"Name": "abc", "ImageLocation": FRESH_URL, "DryRun": True}, answers=[{"ResponseContext": {}}])
+    assert first is not second and second.code == "DryRunOperation"

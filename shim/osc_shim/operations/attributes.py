@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..errors import DRY_RUN, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
+from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from . import devices
 from .base import Call, Context, Handled, Map, Refuse, check_members, require
 from .describe import read_image
@@ -219,7 +219,7 @@ def modify_image_attribute(params: dict, ctx: Context):
             call_body["DryRun"] = True
         yield from call_on(Call("UpdateImage", call_body, idempotent=True), image_id)
         if dry_run:
-            raise DRY_RUN
+            raise dry_run_error()
     return {}
 
 
@@ -253,7 +253,7 @@ def reset_image_attribute(params: dict, ctx: Context):
     if params.get("DryRun"):
         body = {"ImageId": image_id, "PermissionsToLaunch": {"Removals": {"GlobalPermission": True}}, "DryRun": True}
         yield from call_on(Call("UpdateImage", body, idempotent=True), image_id)
-        raise DRY_RUN
+        raise dry_run_error()
     image = yield from read_image(image_id)
     current = image.get("PermissionsToLaunch") or {}
     if is_symbolic(current):

@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..errors import DRY_RUN, Ec2Error, OapiError, invalid_value, to_ec2
+from ..errors import dry_run_error, Ec2Error, OapiError, invalid_value, to_ec2
 from .base import Call, Context, Handled, check_members
 from .image_shape import check_id, image_not_found, to_ec2_image
 from .symbolic import is_symbolic, next_page_token
@@ -408,7 +408,7 @@ def describe_images(params: dict, ctx: Context):
     if dry_run:
         body["DryRun"] = True
         yield Call("ReadImages", body, idempotent=True)
-        raise DRY_RUN
+        raise dry_run_error()
 
     if image_ids:
         # Every page: the IDs bound the answer, and NotFound needs all of it.
@@ -448,7 +448,7 @@ def read_image(image_id: str, dry_run: bool = False):
         body["DryRun"] = True
     answer = yield Call("ReadImages", body, idempotent=True)
     if dry_run:
-        raise DRY_RUN
+        raise dry_run_error()
     images = answer.get("Images") or []
     if is_symbolic(images):
         return answer["Images"][0]

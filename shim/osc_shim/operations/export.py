@@ -7,7 +7,7 @@ mapping is the tables below (``TASK_STATES``, ``DISK_FORMATS``).
 
 from __future__ import annotations
 
-from ..errors import DRY_RUN, Ec2Error, OapiError, invalid_value, missing_parameter, to_ec2
+from ..errors import dry_run_error, Ec2Error, OapiError, invalid_value, missing_parameter, to_ec2
 from .base import Call, Context, Handled, Map, check_members, require
 from .common import tag_new_resource
 from .describe import FILTER_MEMBERS, matches
@@ -122,7 +122,7 @@ def export_image(params: dict, ctx: Context):
         body["DryRun"] = True
     answer = yield from call_on(Call("CreateImageExportTask", body), image_id)
     if params.get("DryRun"):
-        raise DRY_RUN
+        raise dry_run_error()
     task = answer["ImageExportTask"]
     yield from tag_new_resource(task["TaskId"], tags.get("export-image-task"), "The export task")
     result = to_ec2_task(task, ec2_format, params.get("Description"))
@@ -159,7 +159,7 @@ def describe_export_image_tasks(params: dict, ctx: Context):
         body["DryRun"] = True
     answer = yield Call("ReadImageExportTasks", body, idempotent=True)
     if params.get("DryRun"):
-        raise DRY_RUN
+        raise dry_run_error()
     tasks = []
     for task in answer.get("ImageExportTasks") or []:
         shaped = to_ec2_task(task)

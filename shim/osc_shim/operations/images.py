@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import presigned
-from ..errors import DRY_RUN, Ec2Error, invalid_value, missing_parameter
+from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter
 from . import devices
 from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .common import BOOT_MODES, DEFAULT_ARCHITECTURE, check_architecture, check_image_name, tag_new_resource
@@ -114,7 +114,7 @@ def register_image(params: dict, ctx: Context):
 
     answer = yield Call("CreateImage", body)
     if params.get("DryRun"):
-        raise DRY_RUN
+        raise dry_run_error()
     image_id = answer["Image"]["ImageId"]
     yield from tag_new_resource(image_id, tags.get("image"), "The image")
     yield from tag_snapshots_of(answer, tags.get("snapshot"), ctx, "The image")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import DRY_RUN, invalid_value, unsupported_parameter
+from ..errors import dry_run_error, invalid_value, unsupported_parameter
 from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .common import check_image_name, tag_new_resource
 from .describe import read_image
@@ -60,7 +60,7 @@ def _create(body: dict, params: dict, tags: dict, ctx: Context, what: str, sourc
         body["DryRun"] = True
     answer = yield from call_on(Call("CreateImage", body), source_id)
     if params.get("DryRun"):
-        raise DRY_RUN
+        raise dry_run_error()
     image_id = answer["Image"]["ImageId"]
     yield from tag_new_resource(image_id, tags.get("image"), "The image")
     yield from tag_snapshots_of(answer, tags.get("snapshot"), ctx, what)
@@ -122,5 +122,5 @@ def deregister_image(params: dict, ctx: Context):
         body["DryRun"] = True
     yield from call_on(Call("DeleteImage", body, idempotent=True), image_id)
     if params.get("DryRun"):
-        raise DRY_RUN
+        raise dry_run_error()
     return {"Return": True}

@@ -12,7 +12,7 @@ OAPI's ``ResourceTag`` always carries a ``Value``:
 
 from __future__ import annotations
 
-from ..errors import DRY_RUN, Ec2Error, invalid_value, missing_parameter
+from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter
 from .base import Call, Context, Handled, Map, check_members, mapped
 from .symbolic import is_symbolic, next_page_token
 from .common import tag_new_resource
@@ -97,7 +97,7 @@ def create_tags(params: dict, ctx: Context):
         body["DryRun"] = True
     yield Call("CreateTags", body, idempotent=True)
     if params.get("DryRun"):
-        raise DRY_RUN
+        raise dry_run_error()
     return {}
 
 
@@ -136,7 +136,7 @@ def delete_tags(params: dict, ctx: Context):
         body["Tags"] = exact + [{"Key": k, "Value": ""} for k in any_value]
         body["DryRun"] = True
         yield Call("DeleteTags", body, idempotent=True)
-        raise DRY_RUN
+        raise dry_run_error()
 
     pairs = list(exact)
     if given is None or any_value:
