@@ -65,8 +65,8 @@ def make_venv(root: Path, *requirements: str, home: Path) -> Venv:
 def build_dist(out_dir: Path, home: Path) -> dict:
     """``python -m build`` of the working tree: {"wheel": Path, "sdist": Path}."""
     env = env_without_tree(home)
-    # --no-isolation: the build backend (setuptools) comes from this venv, no download.
-    run([sys.executable, "-m", "build", "--no-isolation", "--outdir", out_dir, REPO], env, cwd=out_dir)
+    # As the README says: an isolated build (pip fetches the build backend, setuptools, from the index).
+    run([sys.executable, "-m", "build", "--outdir", out_dir, REPO], env, cwd=out_dir)
     wheels = sorted(out_dir.glob("*.whl"))
     sdists = sorted(out_dir.glob("*.tar.gz"))
     assert len(wheels) == 1 and len(sdists) == 1, os.listdir(out_dir)
