@@ -6,7 +6,8 @@ An example is
 - a fenced block tagged ``sh``, ``bash``, ``shell`` or ``console`` (for ``console``, the lines
   starting with ``$ ``), or
 - an indented (4 spaces) block, outside lists, whose first command is one a reader runs
-  (``COMMANDS``) or a variable assignment.
+  (``COMMANDS``, or a path to a program such as ``.venv/bin/python``) or a variable assignment;
+  an indented console transcript (lines starting with ``$ ``) gives its ``$ `` lines.
 Its logical lines (``\\``-continued lines joined) run in order, in bash, in one sandbox per
 document (a later example may use what an earlier one set up), against the emulator.
 
@@ -18,6 +19,7 @@ A new example that does not run fails the suite until its page is fixed or a lin
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -66,6 +68,9 @@ NOT_OFFLINE = {
     "osc-shim emulator": "a server that runs until Ctrl-C: tests/emulator/test_emulator_server.py runs it",
     "python their_script.py": "the reader's own script",
     "gunicorn": "a server that runs until stopped: tests/gateway/test_gateway_serve.py runs it under gunicorn",
+    '.venv/bin/python bench/': "a benchmark (make bench), minutes long: its figures are in docs/performance.md",
+    'aws ec2 register-image --name "nightly 42" ...': "a transcript with elided arguments (...) of a lost answer: "
+                                                      "tests/reliability/test_reconcile_cli.py runs that case",
 }
 
 
@@ -112,7 +117,8 @@ def _logical(lines: List[str]) -> List[str]:
 
 def _is_shell_start(line: str) -> bool:
     word = line.strip().split(None, 1)[0] if line.strip() else ""
-    return word in COMMANDS or bool(re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", word))
+    program = "/" in word and os.path.basename(word) in COMMANDS | {"python3.11"}
+    return word in COMMANDS or program or bool(re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", word))
 
 
 def extract(document: str, text: Optional[str] = None) -> List[Example]:
@@ -154,6 +160,8 @@ def extract(document: str, text: Optional[str] = None) -> List[Example]:
                 j += 1
             while body and not body[-1].strip():
                 body.pop()
+            if body[0].startswith("$ "):  # a console transcript: its commands
+                body = [b[2:] for b in body if b.startswith("$ ")]
             if _is_shell_start(body[0]):
                 examples.append(Example(document, i + 1, "indented", _logical(body), section))
             i = j

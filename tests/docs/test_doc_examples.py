@@ -117,7 +117,8 @@ def test_extractor_finds_the_forms_of_the_pages():
         "# T", "", "    aws ec2 describe-images   # indented", "", "- a list", "", "    not code in a list", "",
         "```sh", "osc-shim endpoints \\", "  --json", "# a comment", "```", "", "```console",
         "$ osc-shim translate -- aws ec2 deregister-image --image-id ami-12345678", "output line", "```", "",
-        "```ini", "[plugins]", "```", "", "    [profile x]", "", "## AWS CLI v2", "", "    aws --version", "",
+        "```ini", "[plugins]", "```", "", "    [profile x]", "", "## AWS CLI v2", "", "    aws --version", "", "text", "",
+        "    $ .venv/bin/aws --version", "    aws-cli/1.x", "",
     ])
     found = [(ex.line, ex.kind, ex.lines, ex.cli) for ex in extract("page.md", page)]
     assert found == [
@@ -125,6 +126,7 @@ def test_extractor_finds_the_forms_of_the_pages():
         (9, "fenced", ["osc-shim endpoints \\\n  --json"], "v1"),
         (15, "fenced", ["osc-shim translate -- aws ec2 deregister-image --image-id ami-12345678"], "v1"),
         (28, "indented", ["aws --version"], "v2"),
+        (32, "indented", [".venv/bin/aws --version"], "v2"),
     ]
 
 
