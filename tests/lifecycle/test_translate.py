@@ -215,3 +215,31 @@ def test_query_and_output_are_kept(isolated_aws_env, no_network):
     # passing through: the command itself, --query/--output as given
     result, doc = translate("describe-instances", "--query", "Reservations[].Instances[].InstanceId", "--output", "text")
     assert doc["command"] == "aws ec2 describe-instances --query 'Reservations[].Instances[].InstanceId' --output text"
+
+
+def test_the_jq_filter_picks_from_outscales_answer_what_query_picks_from_ec2s(aws, emu, snapshot_image,
+                                                                              isolated_aws_env):
+    """The real aws with the plugin prints X for --query; jq on OUTSCALE's answer to the printed call prints X."""
+    import os
+    import shutil
+
+    from lifecycle_env import ACCESS_KEY
+    from osc_shim.emulator.images import read_images
+
+    if not shutil.which("jq"):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("jq is missing (apt-get install jq)")
+        pytest.skip("jq is not installed")
+    snapshot_image("jq-check")
+    args = ("describe-images", "--owners", "self", "--query", "Images[].ImageId", "--output", "text")
+    ec2 = aws("ec2", *args)
+    assert ec2.returncode == 0, ec2.stderr
+    _, doc = translate(*args)
+    call = next(c for c in doc["calls"] if c["action"] == "ReadImages")
+    jq_args = shlex.split(call["oapi_cli"].split(" | jq ", 1)[1])
+    body = {k: v for k, v in call["body"].items() if not str(v).startswith("<")}  # symbols: the account's ID
+    body.setdefault("Filters", {})["AccountIds"] = [emu.cloud.account_by_key(ACCESS_KEY).account_id]
+    answer = read_images(emu.cloud, emu.cloud.account_by_key(ACCESS_KEY), body)
+    native = subprocess.run(["jq", *jq_args], input=json.dumps(answer), capture_output=True, text=True, timeout=30)
+    assert native.returncode == 0, native.stderr
+    assert sorted(native.stdout.split()) == sorted(ec2.stdout.split()) != []
