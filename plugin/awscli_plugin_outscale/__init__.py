@@ -18,13 +18,15 @@ __all__ = ["awscli_initialize"]
 
 def awscli_initialize(cli):
     """Entry point called by the AWS CLI with its event hooks (an ``EventAliaser``)."""
-    # Every event the plugin touches is wired here, through these two tables:
+    # Every event the plugin touches is wired here, through these tables:
     # handlers.OutscalePlugin.events: session-initialized, building-argument-table.ec2.<op>,
     #   load-cli-arg.ec2.<op>.<arg>, before-parameter-build.ec2, before-call.ec2
     # configure_command.register: building-command-table.configure (`aws configure outscale`)
+    # help_notes.register: doc-description.ec2, doc-option.ec2 (OUTSCALE notes in `aws ec2 <op> help`)
     from .handlers import register_handlers
 
     register_handlers(cli)
-    from . import configure_command
+    from . import configure_command, help_notes
 
     configure_command.register(cli)
+    help_notes.register(cli)

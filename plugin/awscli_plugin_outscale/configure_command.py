@@ -98,6 +98,7 @@ def _get_command_class():
         ]
 
         def _run_main(self, parsed_args, parsed_globals):
+            from osc_shim import cli_check
             from osc_shim import configure as cfg
 
             session = self._session
@@ -113,8 +114,9 @@ def _get_command_class():
                     sys.stdout.write(plan.diff())
                 else:
                     # The plugin runs from plugin_dir already: nothing to copy.
-                    cfg.apply(plan, install=False)
-            except cfg.ConfigureError as e:
+                    cfg.apply(plan, install=False, check=lambda: cli_check.check_this_process(
+                        cli, plugin_dir, cfg.V2_PACKAGES, config_file))
+            except (cfg.ConfigureError, cli_check.CliCheckError) as e:
                 raise _user_error(str(e)) from None
             stream = sys.stderr if parsed_args.dry_run else sys.stdout
             stream.write(cfg.summary(plan, dry_run=parsed_args.dry_run, copied=False) + "\n")

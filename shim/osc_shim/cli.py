@@ -21,6 +21,15 @@ COMMANDS = {
 }
 
 
+# name -> the extras it needs (osc_shim.extras): checked before the command runs
+NEEDS = {
+    "emulator": ("emulator",),
+    "demo": ("emulator", "cli"),
+    "serve": ("gateway",),
+    "translate": ("cli",),
+}
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx):
         return sorted(COMMANDS)
@@ -30,7 +39,25 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, attr = target.split(":")
-        return getattr(importlib.import_module(module), attr)
+        try:
+            command = getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as exc:  # an extra's module imported at load time
+            from .extras import MissingExtra, extra_of, message
+
+            extra = extra_of(exc.name)
+            if extra is None:
+                raise
+            raise MissingExtra(message(extra, exc.name, f"osc-shim {name}")) from None
+        return command
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        # `osc-shim CMD --help` works without the extras; running CMD needs them.
+        if name in NEEDS and not any(a in ("-h", "--help") for a in rest):
+            from .extras import require
+
+            require(*NEEDS[name], what=f"osc-shim {name}")
+        return name, command, rest
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

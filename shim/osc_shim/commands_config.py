@@ -7,6 +7,7 @@ import os
 
 import click
 
+from . import cli_check
 from . import configure as cfg
 from . import regions
 
@@ -53,8 +54,16 @@ def _region_choice_help() -> str:
     default=None,
     help="Config file to edit (AWS_CONFIG_FILE when set, else ~/.aws/config).",
 )
+@click.option(
+    "--aws",
+    "aws",
+    default=None,
+    metavar="PATH",
+    help="The `aws` this config file is for (default: the first on PATH). Before writing, it is run once on "
+    "a temporary copy of the new config to check that it loads the plugin.",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would change (a unified diff) and write nothing.")
-def configure(profile, region, cli, plugin_dir, config_file, dry_run):
+def configure(profile, region, cli, plugin_dir, config_file, aws, dry_run):
     """Write an OUTSCALE profile into the AWS config file.
 
     \b
@@ -68,7 +77,10 @@ def configure(profile, region, cli, plugin_dir, config_file, dry_run):
                               copying the plugin and the shim into --plugin-dir)
 
     It is the same logic as `aws configure outscale`, for a CLI that does not
-    load the plugin yet.  Everything else in the file (comments included) is
+    load the plugin yet.  Before writing, the `aws` it configures (--aws, else
+    the first on PATH) is run once on a temporary copy of the new file: if its
+    Python cannot import the plugin, the file is left unchanged and the error
+    says which `aws` and Python were found and how to install into them.  Everything else in the file (comments included) is
     kept, a second run changes nothing, and the file is replaced atomically.
 
     cli_legacy_plugin_path makes every AWS CLI v1 command fail, so it is
@@ -80,13 +92,14 @@ def configure(profile, region, cli, plugin_dir, config_file, dry_run):
       osc-shim configure --profile osc --cli v2 --dry-run
     """
     config_file = os.path.expanduser(config_file) if config_file else cfg.default_config_file()
-    if cli == "auto":
-        cli = cfg.detect_cli()
-    if cli == "v2":
-        plugin_dir = os.path.abspath(os.path.expanduser(plugin_dir or cfg.default_plugin_dir(config_file)))
-    else:
-        plugin_dir = None
     try:
+        found = cli_check.locate(aws)
+        cli = found.major or "v1" if cli == "auto" else cli
+        cli_check.check_cli_choice(found, cli)
+        if cli == "v2":
+            plugin_dir = os.path.abspath(os.path.expanduser(plugin_dir or cfg.default_plugin_dir(config_file)))
+        else:
+            plugin_dir = None
         old, existed = cfg.read_config(config_file)
         p = cfg.plan(
             old,
@@ -102,8 +115,9 @@ def configure(profile, region, cli, plugin_dir, config_file, dry_run):
             if diff:
                 click.echo(diff, nl=False)
         else:
-            cfg.apply(p)
-    except cfg.ConfigureError as e:
+            # For v2 the plugin is copied first: the probe loads it from there.
+            cfg.apply(p, check=lambda: cli_check.probe(found, p.new_text, profile, config_file))
+    except (cfg.ConfigureError, cli_check.CliCheckError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(cfg.summary(p, dry_run=dry_run), err=dry_run)
     hint = cfg.credentials_hint(profile, p.new_text)

@@ -38,7 +38,6 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
@@ -388,27 +387,14 @@ def default_plugin_dir(config_file: str) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(config_file)), PLUGIN_DIR_NAME)
 
 
-_VERSION = re.compile(r"aws-cli/(\d+)\.")
-
-
 def detect_cli(aws: Optional[str] = None, environ=os.environ) -> str:
-    """``v2`` when the ``aws`` on PATH (or ``aws``) reports aws-cli/2, else ``v1``.
+    """``v2`` when the ``aws`` on PATH (or ``aws``) reports aws-cli/2, else ``v1``."""
+    from .cli_check import CliCheckError, locate
 
-    The probe runs with an empty config file: a config holding
-    cli_legacy_plugin_path would make a v1 ``aws`` fail before printing.
-    """
-    aws = aws or shutil.which("aws", path=environ.get("PATH"))
-    if not aws:
-        return "v1"
-    env = dict(environ, AWS_CONFIG_FILE=os.devnull)
     try:
-        out = subprocess.run(
-            [aws, "--version"], capture_output=True, text=True, timeout=60, env=env
-        )
-    except (OSError, subprocess.SubprocessError):
+        return locate(aws, environ).major or "v1"
+    except CliCheckError:
         return "v1"
-    m = _VERSION.search(out.stdout + out.stderr)
-    return "v2" if m and m.group(1) == "2" else "v1"
 
 
 def read_config(path: str) -> Tuple[str, bool]:
@@ -503,11 +489,14 @@ def install_plugin_dir(dest: str, packages=V2_PACKAGES) -> List[str]:
     return done
 
 
-def apply(p: Plan, *, install: bool = True) -> None:
-    """Perform a plan: the v2 plugin dir first (the config only names it once it exists)."""
+def apply(p: Plan, *, install: bool = True, check: Optional[Callable[[], None]] = None) -> None:
+    """Perform a plan: the v2 plugin dir first (the config only names it once it exists), then
+    ``check`` (which raises to leave the config file untouched), then the config file."""
     try:
         if p.cli == "v2" and install:
             install_plugin_dir(p.plugin_dir)
+        if check is not None:
+            check()
         if p.changed:
             write_atomic(p.config_file, p.new_text)
     except OSError as e:

@@ -49,6 +49,9 @@ class Parsed:
     region: str
     notes: list = field(default_factory=list)
     waiter: Optional[str] = None  # aws ec2 wait <waiter>
+    query: Optional[str] = None  # --query, applied to the EC2 answer
+    output: Optional[str] = None  # --output (json, text, table, yaml...)
+    argv: list = field(default_factory=list)  # the command line as given (after `aws`)
 
 
 class _Captured(Exception):
@@ -123,6 +126,8 @@ def parse_aws_command(argv: list) -> Parsed:
             pass
         region = region or DEFAULT_REGION
         captured["region"] = region
+        captured["query"] = getattr(parsed_args, "query", None)
+        captured["output"] = getattr(parsed_args, "output", None)
         session.set_config_variable("region", region)
         parsed_args.region = region
         session.set_credentials(*PLACEHOLDER_KEYS)
@@ -158,8 +163,10 @@ def parse_aws_command(argv: list) -> Parsed:
     if "operation" not in captured:
         message = _error_lines(err.getvalue()) or out.getvalue().strip() or "the AWS CLI did not build a request"
         raise TranslateError(f"the AWS CLI refuses this command line:\n{message}")
+    query = captured.get("query")
     return Parsed(captured["operation"], dict(captured.get("params") or {}), captured.get("region", DEFAULT_REGION),
-                  waiter=words[1] if words[0] == "wait" and len(words) > 1 else None)
+                  waiter=words[1] if words[0] == "wait" and len(words) > 1 else None,
+                  query=getattr(query, "expression", query), output=captured.get("output"), argv=args)
 
 
 # -- rendering --------------------------------------------------------------------------------
@@ -206,6 +213,37 @@ def osc_cli_line(action: str, body: dict) -> str:
     return " ".join([f"osc-cli api {action}"] + [f"--{k} {_osc_cli_value(v)}" for k, v in body.items()])
 
 
+_SYMBOL_RE = re.compile(r"^<(?P<action>[A-Za-z]+)\.(?P<path>[^<>]+)>$")
+
+
+def _jq_path(path: str) -> str:
+    """``Images[*].ImageId`` (a symbol's path) as jq's ``.Images[].ImageId``."""
+    return "." + path.replace("[*]", "[]")
+
+
+def native_query(t: "Translation") -> Optional[tuple]:
+    """(OAPI action, jq filter) giving on OUTSCALE's answer what --query gives on the EC2 answer, or None."""
+    if not t.parsed.query or t.error is not None or t.passthrough:
+        return None
+    import jmespath
+
+    picked = jmespath.search(t.parsed.query, _plain(t.result))
+    values = picked if isinstance(picked, list) else [picked]
+    found = {(m.group("action"), m.group("path")) for m in (_SYMBOL_RE.match(v) if isinstance(v, str) else None
+                                                             for v in values) if m}
+    if len(found) != 1 or len(values) != 1:
+        return None
+    action, path = found.pop()
+    return action, _jq_path(path)
+
+
+def _with_query(line: str, action: str, t: "Translation", query: Optional[tuple]) -> str:
+    if query is None or query[0] != action:
+        return line
+    raw = "-r " if (t.parsed.output or "json") == "text" else ""
+    return f"{line} | jq {raw}{shlex.quote(query[1])}"
+
+
 def _plain(value):
     """JSON-ready copy (symbols as their "<path>" text)."""
     return json.loads(json.dumps(value, default=json_default))
@@ -219,24 +257,46 @@ class Translation:
     result: Optional[dict] = None
     error: Optional[Ec2Error] = None
     notes: list = field(default_factory=list)
+    passthrough: bool = False  # not translated: the plugin sends it to the endpoint unchanged
+
+    @property
+    def outcome(self) -> str:
+        """translated (calls printed), passthrough (sent unchanged), or refused (an EC2 error)."""
+        if self.passthrough:
+            return "passthrough"
+        return "refused" if self.error is not None else "translated"
+
+    def native_lines(self, call) -> tuple:
+        """The ``oapi-cli`` and ``osc-cli api`` lines of ``call``, --query/--output kept (as a jq filter)."""
+        query = native_query(self)
+        return (_with_query(oapi_cli_line(call.action, call.body), call.action, self, query),
+                _with_query(osc_cli_line(call.action, call.body), call.action, self, query))
 
     def as_dict(self) -> dict:
         out = {
+            "outcome": self.outcome,
             "operation": self.parsed.operation,
             "region": self.parsed.region,
             "endpoint": self.endpoint,
             "params": _plain(self.parsed.params),
             "calls": [{"action": c.action, "body": _plain(c.body),
                        "url": f"{self.endpoint}/{c.action}" if self.endpoint else None,
-                       "oapi_cli": oapi_cli_line(c.action, c.body), "osc_cli": osc_cli_line(c.action, c.body)}
+                       **dict(zip(("oapi_cli", "osc_cli"), self.native_lines(c)))}
                       for c in self.calls],
             "notes": list(self.notes),
         }
-        if self.error is not None:
+        if self.passthrough:
+            out["command"] = passthrough_line(self)
+        elif self.error is not None:
             out["error"] = {"Code": self.error.code, "Message": self.error.message}
         else:
             out["result"] = _plain(self.result)
         return out
+
+
+def passthrough_line(t: "Translation") -> str:
+    """The command as the plugin runs it when it is not translated: unchanged (--query/--output included)."""
+    return " ".join(shlex.quote(a) for a in ["aws", *t.parsed.argv])
 
 
 def translate_command(argv: list, environ=None) -> Translation:
@@ -252,9 +312,9 @@ def translate_command(argv: list, environ=None) -> Translation:
         out.notes.append(f"aws ec2 wait {parsed.waiter} repeats this {parsed.operation} call (every 15 s, at most 40 times, "
                          "as botocore's waiter model says) until its condition holds.")
     if translator is None:
-        out.error = Ec2Error("UnsupportedOperation",
-                             f"The shim does not translate {parsed.operation}: the plugin sends it to the endpoint "
-                             "unchanged (FCU, OUTSCALE's EC2-compatible API).")
+        out.passthrough = True
+        out.notes.append(f"{parsed.operation} is not translated: on OUTSCALE the plugin sends it unchanged to the "
+                         f"endpoint (FCU, OUTSCALE's EC2-compatible API, https://fcu.{parsed.region}.outscale.com).")
         return out
     ctx = Context(region=parsed.region, warn=out.notes.append)
 
@@ -271,6 +331,10 @@ def translate_command(argv: list, environ=None) -> Translation:
 
 def render_text(t: Translation) -> str:
     p = t.parsed
+    if t.passthrough:
+        lines = [f"# {p.operation} passes through unchanged. Nothing was sent."]
+        lines += [f"# note: {note}" for note in t.notes]
+        return "\n".join(lines + [passthrough_line(t)])
     lines = [f"# {p.operation} -> {len(t.calls)} OUTSCALE API call(s), region {p.region}. Nothing was sent."]
     for note in t.notes:
         lines.append(f"# note: {note}")
@@ -278,8 +342,7 @@ def render_text(t: Translation) -> str:
         lines.append("")
         lines.append(f"## {i}. {call.action}" + (f"    POST {t.endpoint}/{call.action}" if t.endpoint else ""))
         lines.append(json.dumps(call.body, indent=2, default=json_default))
-        lines.append(oapi_cli_line(call.action, call.body))
-        lines.append(osc_cli_line(call.action, call.body))
+        lines.extend(t.native_lines(call))
     lines.append("")
     if t.error is not None:
         lines.append(f"# The command gets this error{' (if OUTSCALE accepts the calls above)' if t.calls else ''}:")
@@ -287,7 +350,17 @@ def render_text(t: Translation) -> str:
     else:
         lines.append("# EC2 answer (<Action.Member> stands for what OUTSCALE returns):")
         lines.append(json.dumps(t.result, indent=4, default=json_default))
+        if p.query or p.output:
+            lines.append(f"# --query/--output apply to it as in `aws`{_query_note(t)}")
     return "\n".join(lines)
+
+
+def _query_note(t: "Translation") -> str:
+    if not t.parsed.query:
+        return "."
+    if native_query(t):
+        return "; the jq filter on the native lines gives the same value from OUTSCALE's answer."
+    return f"; --query {t.parsed.query} has no single equivalent path in OUTSCALE's answers."
 
 
 @click.command("translate", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False,
@@ -308,13 +381,20 @@ def translate(command, fmt):
     code as the AWS CLI plugin.  Each OAPI call is printed as its JSON body and
     as the equivalent `oapi-cli` and `osc-cli api` command lines, so a script
     can move to OUTSCALE's native tools.  A value OUTSCALE would return is shown
-    as <Action.Member>.  A command the translation refuses prints the EC2-style
-    error it would get and exits with status 255, as `aws` (v1) does.
+    as <Action.Member>.  --query/--output are kept: on the native lines as the
+    jq filter that picks the same value from OUTSCALE's answer.
+
+    \b
+    Exit status: 0 when the command is translated (the calls are printed) and
+    when it passes through unchanged (an operation the plugin sends to FCU as
+    it is: it says so and prints the command); 255, as `aws` (v1), when the
+    translation refuses it (the EC2-style error is printed); 2 for a command
+    line the AWS CLI itself rejects.
     """
     t = translate_command(list(command))
     if fmt == "json":
         click.echo(json.dumps(t.as_dict(), indent=2))
     else:
         click.echo(render_text(t))
-    if t.error is not None:
+    if t.outcome == "refused":
         sys.exit(SERVICE_ERROR_STATUS)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from config_env import Sandbox, clean_env, require_aws_v2
+from config_env import AWS_V1, Sandbox, clean_env, require_aws_v2
 
 
 @pytest.fixture
@@ -16,13 +16,17 @@ def sandbox(tmp_path, monkeypatch) -> Sandbox:
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
     env = clean_env(home)
+    # `osc-shim configure` runs the `aws` it configures: the venv's v1 (with the plugin) comes first.
+    sandbox = Sandbox(home=home, env=env)
+    env["PATH"] = sandbox.path_with(AWS_V1)
+    monkeypatch.setenv("PATH", env["PATH"])
     # The in-process code (boto3, click's CliRunner) sees the same sandbox.
     for k in list(os.environ):
         if k.startswith(("AWS_", "OSC_", "BOTO_")):
             monkeypatch.delenv(k, raising=False)
     for k in ("HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED"):
         monkeypatch.setenv(k, env[k])
-    return Sandbox(home=home, env=env)
+    return sandbox
 
 
 @pytest.fixture

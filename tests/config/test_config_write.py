@@ -136,8 +136,11 @@ def test_osc_shim_configure_unknown_region(sandbox):
     assert not sandbox.config.exists()
 
 
-def test_osc_shim_configure_v2_copies_plugin(sandbox):
+@pytest.mark.awscli_v2
+def test_osc_shim_configure_v2_copies_plugin(sandbox, aws_v2, monkeypatch):
     plugin_dir = sandbox.home / "pd"
+    sandbox.env["PATH"] = sandbox.path_with(aws_v2)  # the v2 `aws` is the one configured (and probed)
+    monkeypatch.setenv("PATH", sandbox.env["PATH"])
     result = CliRunner().invoke(
         osc_shim, ["configure", "--profile", "osc", "--cli", "v2", "--plugin-dir", str(plugin_dir)]
     )

@@ -149,3 +149,42 @@ def test_fixtures_seed_in_one_line(emu, api):
     assert api.error("CreateImage", {"FileLocation": late}) == (400, "4040")
     snap = fixtures.seed_snapshot(emu, 20)
     assert emu.cloud.snapshots[snap].volume_size == 20 and emu.cloud.snapshots[snap].account_id == "123456789012"
+
+
+def test_startup_message_is_all_a_client_needs(tmp_path):
+    """Follow the start-up message literally: its export lines and its aws command, with the real aws v1."""
+    import shlex
+
+    from sandbox_env import AWS_V1, clean_env
+
+    env = clean_env(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-c", "from osc_shim.cli import main; main()", "emulator", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("  aws "):
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            lines.append(line.rstrip("\n"))
+        fields = dict(line.strip().split(None, 1) for line in lines[1:3]) | {"secret": lines[3].split()[-1]}
+        assert fields["endpoint"].endswith("/api/v1") and lines[2].startswith("  access key  AKIAEMULATOR")
+        assert "emulator-secret-key-do-not-use" in lines[3]
+        exported = {}
+        for line in lines:
+            if line.startswith("export "):
+                for word in shlex.split(line[len("export "):]):
+                    name, value = word.split("=", 1)
+                    exported[name] = value
+        assert exported["OSC_ENDPOINT_API"] == fields["endpoint"]
+        assert exported["AWS_SECRET_ACCESS_KEY"] == "emulator-secret-key-do-not-use"
+        # the printed command, with the printed exports and the plugin enabled the documented way
+        cli_env = dict(env, **exported)
+        subprocess.run([str(AWS_V1), "configure", "set", "plugins.outscale", "awscli_plugin_outscale"], env=cli_env,
+                       check=True, timeout=60)
+        done = subprocess.run([str(AWS_V1), *shlex.split(lines[-1].strip())[1:]], env=cli_env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == {"Images": []}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)

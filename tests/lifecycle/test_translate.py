@@ -139,7 +139,7 @@ def test_waiters_and_untranslated_commands(isolated_aws_env):
     assert result.exit_code == 0
     assert doc["operation"] == "DescribeImages" and "every 15 s" in doc["notes"][0]
     result, doc = translate("describe-instances")
-    assert result.exit_code == 255 and doc["error"]["Code"] == "UnsupportedOperation"
+    assert result.exit_code == 0 and doc["outcome"] == "passthrough" and "error" not in doc
     result = CliRunner().invoke(main, ["translate", "--", "aws", "s3", "ls"])
     assert result.exit_code == 2 and "EC2 command" in result.output
 
@@ -179,3 +179,64 @@ def test_symbols_behave_like_unknown_answers():
     assert next_page_token(answer) is None  # never a pagination loop on symbols
     assert next_page_token({"NextPageToken": "t"}) == "t" and next_page_token({"NextPageToken": ""}) is None
     assert json.dumps({"a": answer["X"]}, default=json_default) == '{"a": "<ReadImages.X>"}'
+
+
+# -- the three outcomes, and --query/--output on the native lines ------------------------------
+
+URL = "https://oos.eu-west-2.outscale.com/b/k?AWSAccessKeyId=AK&Expires=4102444800&Signature=x"
+
+
+def test_translated_passthrough_refused(isolated_aws_env, no_network):
+    """A script tells the three apart by exit status (and by "outcome" in the JSON)."""
+    result, doc = translate("register-image", "--name", "nightly", "--image-location", URL)
+    assert (result.exit_code, doc["outcome"], [c["action"] for c in doc["calls"]]) == (0, "translated", ["CreateImage"])
+    result, doc = translate("describe-instances", "--instance-ids", "i-12345678")
+    assert (result.exit_code, doc["outcome"], doc["calls"]) == (0, "passthrough", [])
+    assert doc["command"] == "aws ec2 describe-instances --instance-ids i-12345678"
+    text, _ = translate("describe-instances", fmt="text")
+    assert text.exit_code == 0 and "# DescribeInstances passes through unchanged." in text.output
+    assert "fcu.eu-west-2.outscale.com" in text.output and "error" not in text.output.lower()
+    result, doc = translate("register-image", "--name", "nightly", "--image-location", URL, "--kernel-id", "aki-1")
+    assert (result.exit_code, doc["outcome"], doc["error"]["Code"]) == (255, "refused", "InvalidParameter")
+
+
+def test_query_and_output_are_kept(isolated_aws_env, no_network):
+    result, doc = translate("register-image", "--name", "nightly", "--image-location", URL,
+                            "--query", "ImageId", "--output", "text")
+    assert result.exit_code == 0
+    assert doc["calls"][0]["oapi_cli"].endswith(" | jq -r .Image.ImageId")
+    assert doc["calls"][0]["osc_cli"].endswith(" | jq -r .Image.ImageId")
+    # two calls: the filter goes on the one whose answer holds the value
+    result, doc = translate("describe-images", "--owners", "self", "--query", "Images[].ImageId", "--output", "json")
+    lines = {c["action"]: c["oapi_cli"] for c in doc["calls"]}
+    assert lines["ReadImages"].endswith(" | jq '.Images[].ImageId'") and "jq" not in lines["ReadAccounts"]
+    text, _ = translate("describe-images", "--query", "length(Images)", fmt="text")
+    assert "has no single equivalent path" in text.output and "| jq" not in text.output
+    # passing through: the command itself, --query/--output as given
+    result, doc = translate("describe-instances", "--query", "Reservations[].Instances[].InstanceId", "--output", "text")
+    assert doc["command"] == "aws ec2 describe-instances --query 'Reservations[].Instances[].InstanceId' --output text"
+
+
+def test_the_jq_filter_picks_from_outscales_answer_what_query_picks_from_ec2s(aws, emu, snapshot_image,
+                                                                              isolated_aws_env):
+    """The real aws with the plugin prints X for --query; jq on OUTSCALE's answer to the printed call prints X."""
+    import shutil
+
+    from lifecycle_env import ACCESS_KEY
+    from osc_shim.emulator.images import read_images
+
+    if not shutil.which("jq"):  # the printed lines are for jq; without it there is nothing to run them with
+        pytest.skip("jq is not installed (apt-get install jq)")
+    snapshot_image("jq-check")
+    args = ("describe-images", "--owners", "self", "--query", "Images[].ImageId", "--output", "text")
+    ec2 = aws("ec2", *args)
+    assert ec2.returncode == 0, ec2.stderr
+    _, doc = translate(*args)
+    call = next(c for c in doc["calls"] if c["action"] == "ReadImages")
+    jq_args = shlex.split(call["oapi_cli"].split(" | jq ", 1)[1])
+    body = {k: v for k, v in call["body"].items() if not str(v).startswith("<")}  # symbols: the account's ID
+    body.setdefault("Filters", {})["AccountIds"] = [emu.cloud.account_by_key(ACCESS_KEY).account_id]
+    answer = read_images(emu.cloud, emu.cloud.account_by_key(ACCESS_KEY), body)
+    native = subprocess.run(["jq", *jq_args], input=json.dumps(answer), capture_output=True, text=True, timeout=30)
+    assert native.returncode == 0, native.stderr
+    assert sorted(native.stdout.split()) == sorted(ec2.stdout.split()) != []

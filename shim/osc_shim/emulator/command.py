@@ -12,6 +12,33 @@ import click
 from ..regions import DEFAULT_REGION, REGIONS
 
 
+def startup_message(emu, region: str, secret_given: bool) -> list:
+    """What a client needs, printed at start: where, which keys, how to point the tools at it.
+
+    The ``export`` lines can be pasted (or eval'ed) in another shell; add a line to ``exports``
+    for another endpoint.  A secret key the user gave is never printed (only the demo one).
+    """
+    from .state import default_vm_id
+
+    acct = emu.cloud.default_account
+    secret = "the one you gave (--secret-key / OSC_SECRET_KEY), not shown" if secret_given else acct.secret_key
+    exports = [
+        ("OSC_ENDPOINT_API", emu.api_url),  # the plugin, `osc-shim serve` and OUTSCALE's SDKs read it
+        ("AWS_ACCESS_KEY_ID", acct.access_key),
+        ("AWS_SECRET_ACCESS_KEY", '"$OSC_SECRET_KEY"' if secret_given else acct.secret_key),
+    ]
+    return [
+        f"OUTSCALE API emulator ({region}) listening on {emu.url}",
+        f"  endpoint    {emu.api_url}",
+        f"  access key  {acct.access_key}",
+        f"  secret key  {secret}",
+        f"  account     {acct.account_id}; VM to create images from: {default_vm_id(acct.account_id)}",
+        "Use it from another shell (the AWS CLI with the plugin, osc-shim serve, boto3 through the gateway):",
+        *(f"export {name}={value}" for name, value in exports),
+        f"  aws ec2 describe-images --owners self --endpoint https://fcu.{region}.outscale.com",
+    ]
+
+
 @click.command(context_settings={"max_content_width": 100})
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Keep the loopback address unless other machines must reach it: "
@@ -108,7 +135,7 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
     """
     from .fault_injection import FaultSpecError, rule_from, rule_from_text
     from .server import start_emulator
-    from .state import default_accounts, default_vm_id
+    from .state import default_accounts
 
     try:
         rules = [rule_from_text(spec) for spec in fault_specs]
@@ -132,11 +159,8 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
         if seed_file is not None:
             made = emu.cloud.seed(json.load(seed_file))
             click.echo(f"Seeded: {json.dumps({k: v for k, v in made.items() if v})}")
-        acct = emu.cloud.default_account
-        click.echo(f"OUTSCALE API emulator ({region}) listening on {emu.url}")
-        click.echo(f"Account {acct.account_id}, access key {acct.access_key}; "
-                   f"VM to create images from: {default_vm_id(acct.account_id)}")
-        click.echo(f"export OSC_ENDPOINT_API={emu.api_url}")
+        for line in startup_message(emu, region, secret_given=bool(secret_key)):
+            click.echo(line)
         while not stop.wait(0.5):
             pass
     finally:
