@@ -43,11 +43,11 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
-from . import regions
+from . import regions, routing
 
 PLUGIN_MODULE = "awscli_plugin_outscale"
 PLUGIN_NAME = "outscale"  # key of the plugin in [plugins]
-MARKER_KEY = "outscale"  # profile key the plugin reads: outscale = true
+MARKER_KEY = routing.PROFILE_MARKER  # profile key the routing decision reads: outscale = true
 LEGACY_PLUGIN_PATH = "cli_legacy_plugin_path"
 PLUGIN_DIR_NAME = "outscale-plugin"
 # Packages the AWS CLI v2 must import from cli_legacy_plugin_path.
@@ -309,15 +309,11 @@ def plan(
     header = profile_header(profile)
     notes: List[str] = []
 
-    current = doc.get(in_profile, "region")
-    if region is None:
-        region = current if current in regions.REGIONS else regions.DEFAULT_REGION
-        if current and current != region:
-            notes.append(f"region {current!r} is not an OUTSCALE region; using {region}")
     try:
-        regions.check_region(region)
+        region, region_notes = routing.configure_region(region, doc.get(in_profile, "region"))
     except regions.UnknownRegion as e:
         raise ConfigureError(str(e)) from None
+    notes.extend(region_notes)
     if not regions.REGIONS[region].confirmed:
         notes.append(f"region {region} is not confirmed to be served by OUTSCALE any more")
 
