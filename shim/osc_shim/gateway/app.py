@@ -156,7 +156,8 @@ class Gateway:
         except Ec2Error as err:
             info["code"] = err.code
             headers = [("Allow", "GET, POST")] if err.status == 405 else []
-            return err.status, headers, qp.serialize_error(err, request_id)
+            serialize = sts.serialize_error if info.get("api") == "sts" else qp.serialize_error
+            return err.status, headers, serialize(err, request_id)
 
     def _dispatch(self, environ, request_id: str, info: dict):
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -167,16 +168,15 @@ class Gateway:
         headers = _headers(environ)
         path, query = _raw_target(environ)
         info["ak"], region, signed_for = self.verifier.verify_scope(method, path, query, headers, body)
+        info["api"] = signed_for
 
         content_type = headers.get("content-type", "")
         if body and content_type and not content_type.lower().startswith(_FORM):
             raise Ec2Error("InvalidParameterValue", f"Content-Type {content_type[:60]!r} is not supported: "
                                                     f"EC2 Query requests are {_FORM}.")
         pairs = qp.decode_form(query) + qp.decode_form(body) if query else qp.decode_form(body)
-        action, rest = qp.split_action(pairs)
-        info["action"] = action
-
-        if signed_for in routing.LOCALLY_ANSWERED:
+        if signed_for in routing.LOCALLY_ANSWERED:  # not EC2's model: only the action matters
+            action = info["action"] = next((v for k, v in pairs if k == "Action"), "-")[:80]
             if not routing.is_translated(action, signed_for):
                 raise mismatch(f"Credential should be scoped to correct service: 'ec2'. Of {signed_for}, the "
                                f"gateway answers only {', '.join(sorted(routing.LOCALLY_ANSWERED[signed_for]))}.")
@@ -184,6 +184,9 @@ class Gateway:
             result = self._call(action, {}, region=region, credentials=self.config.credentials,
                                 api=signed_for, **self._client_for(region, headers))
             return 200, [], sts.serialize_result(action, result, request_id)
+
+        action, rest = qp.split_action(pairs)
+        info["action"] = action
 
         if self._is_translated(action):
             info["route"] = "shim"
