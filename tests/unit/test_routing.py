@@ -197,3 +197,9 @@ def test_the_debug_description_gives_every_part_with_its_reason():
                  "https://fcu.us-east-2.outscale.com", "OAPI https://api.us-east-2.outscale.com/api/v1",
                  "OSC_ACCESS_KEY"):
         assert part in text, text
+
+
+def test_the_plugin_wires_the_services_whose_calls_the_shim_answers():
+    from awscli_plugin_outscale import handlers
+
+    assert handlers.ANSWERED_SERVICES == ("ec2", *routing.LOCALLY_ANSWERED)
