@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import datetime as dt
+import json
 from urllib.parse import urlsplit
 
 import pytest

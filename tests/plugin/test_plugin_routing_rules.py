@@ -206,3 +206,18 @@ def test_outscale_credential_conventions_where_the_aws_chain_has_none(aws):
     mine = ("--profile", "osc", "sts", "get-caller-identity", "--query", "Account", "--output", "text")
     assert aws.run(*mine, env=dict(osc_env, OSC_PROFILE="work")).stdout == f"{ACCOUNT1}\n"
     assert aws.proxy.seen == []
+
+
+def test_a_region_outscale_does_not_have_is_refused_alike_by_v1_and_v2(aws):
+    done = aws.run("--profile", "bare", "--region", "eu-west-3", "ec2", "describe-images",
+                   env={"AWS_ACCESS_KEY_ID": AK1, "AWS_SECRET_ACCESS_KEY": SK1})
+    aws.nothing_sent(done)
+    assert "'eu-west-3' is not an OUTSCALE region" in done.stderr and "ap-northeast-1" in done.stderr
+
+
+def test_the_last_guard_refuses_any_request_to_an_aws_host(aws):
+    # configservice is the CLI's name of botocore's "config": not recognised as a service by name,
+    # so nothing refuses it up front -- the request itself is stopped before it is sent.
+    done = aws.run("--profile", "osc", "configservice", "describe-delivery-channels")
+    aws.nothing_sent(done)
+    assert "an AWS host" in done.stderr and "amazonaws.com" in done.stderr
