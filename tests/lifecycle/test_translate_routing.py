@@ -6,19 +6,11 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from sandbox_env import OUTSCALE_PROFILE_EU_WEST_2
 
 from osc_shim.cli import main
 
-PROFILE = """
-[profile osc]
-outscale = true
-region = eu-west-2
-services = osc-eu-west-2
-
-[services osc-eu-west-2]
-ec2 =
-  endpoint_url = https://fcu.eu-west-2.outscale.com
-"""
+PROFILE = OUTSCALE_PROFILE_EU_WEST_2
 
 
 def translate(*words):

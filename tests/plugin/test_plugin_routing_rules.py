@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from plugin_sandbox import REPO, clean_env
-from sandbox_env import AWS_V1, AWS_V2
+from sandbox_env import AWS_V1, AWS_V2, OUTSCALE_PROFILE_EU_WEST_2
 
 emulator = pytest.importorskip("osc_shim.emulator")
 pytest.importorskip("waitress")
@@ -29,18 +29,7 @@ ACCOUNTS = {"AKIAROUTING000000001": ("routing-secret-1", "111122223333"),
             "AKIAROUTING000000003": ("routing-secret-3", "333344445555")}
 (AK1, (SK1, ACCOUNT1)), (AK2, (SK2, ACCOUNT2)), (AK3, (SK3, ACCOUNT3)) = ACCOUNTS.items()
 
-PROFILES = """
-[profile osc]
-outscale = true
-region = eu-west-2
-services = osc-eu-west-2
-
-[services osc-eu-west-2]
-ec2 =
-  endpoint_url = https://fcu.eu-west-2.outscale.com
-s3 =
-  endpoint_url = https://oos.eu-west-2.outscale.com
-
+PROFILES = OUTSCALE_PROFILE_EU_WEST_2 + """
 [profile bare]
 outscale = true
 region = eu-west-2
