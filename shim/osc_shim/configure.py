@@ -43,6 +43,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
+from . import credentials as osc_credentials
 from . import regions, routing
 
 PLUGIN_MODULE = "awscli_plugin_outscale"
@@ -515,7 +516,7 @@ def credentials_hint(profile: str, config_text: str, environ=os.environ) -> Opti
     keys = dict(IniDocument(config_text).keys(profile_matcher(profile)))
     sourced = ("aws_access_key_id", "credential_process", "source_profile", "sso_session", "sso_start_url",
                "web_identity_token_file", "role_arn")
-    if any(k in keys for k in sourced):
+    if any(k in keys for k in sourced) or osc_credentials.found(environ):
         return None
     creds = os.path.expanduser(environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
     text, _ = read_config(creds) if os.path.isfile(creds) else ("", False)

@@ -37,31 +37,44 @@ def read_osc_profile(environ: Mapping) -> Optional[dict]:
     return entry if isinstance(entry, dict) else None
 
 
+def from_osc_variables(environ: Mapping) -> Optional[tuple]:
+    """(access key, secret key, token) from ``OSC_ACCESS_KEY`` / ``OSC_SECRET_KEY``, or None."""
+    ak, sk = environ.get("OSC_ACCESS_KEY"), environ.get("OSC_SECRET_KEY")
+    return (ak, sk, environ.get("OSC_SESSION_TOKEN") or None) if ak and sk else None
+
+
+def from_osc_config_file(environ: Mapping) -> Optional[tuple]:
+    """(access key, secret key, None) from ``~/.osc/config.json``'s ``OSC_PROFILE``, or None."""
+    entry = read_osc_profile(environ)
+    if entry and entry.get("access_key") and entry.get("secret_key"):
+        return entry["access_key"], entry["secret_key"], None
+    return None
+
+
+# In their order: (botocore method name, where the keys are read).
+SOURCES = ((METHOD_ENV, from_osc_variables), (METHOD_FILE, from_osc_config_file))
+
+
+def found(environ: Mapping = os.environ) -> bool:
+    """True when OUTSCALE's conventions hold a key (``configure`` then needs no credentials hint)."""
+    return any(read(environ) for _, read in SOURCES)
+
+
 def providers(environ: Mapping = os.environ):
-    """The two providers (botocore ``CredentialProvider``s), in their order."""
+    """The providers (botocore ``CredentialProvider``s) of ``SOURCES``, in their order."""
     from botocore.credentials import CredentialProvider, Credentials
 
-    class OscEnvProvider(CredentialProvider):
-        METHOD = METHOD_ENV
-        CANONICAL_NAME = "OscEnv"
+    class OscProvider(CredentialProvider):
+        def __init__(self, method, read):
+            super().__init__()
+            self.METHOD = self.CANONICAL_NAME = method
+            self._read = read
 
         def load(self):
-            ak, sk = environ.get("OSC_ACCESS_KEY"), environ.get("OSC_SECRET_KEY")
-            if ak and sk:
-                return Credentials(ak, sk, environ.get("OSC_SESSION_TOKEN") or None, method=self.METHOD)
-            return None
+            keys = self._read(environ)
+            return Credentials(*keys, method=self.METHOD) if keys else None
 
-    class OscConfigFileProvider(CredentialProvider):
-        METHOD = METHOD_FILE
-        CANONICAL_NAME = "OscConfigFile"
-
-        def load(self):
-            entry = read_osc_profile(environ)
-            if entry and entry.get("access_key") and entry.get("secret_key"):
-                return Credentials(entry["access_key"], entry["secret_key"], method=self.METHOD)
-            return None
-
-    return [OscEnvProvider(), OscConfigFileProvider()]
+    return [OscProvider(method, read) for method, read in SOURCES]
 
 
 def install(session, environ: Mapping = os.environ) -> None:
