@@ -228,6 +228,7 @@ class OutscalePlugin:
 
         self._show_notices()
         credentials = self.session.get_credentials() if self.session is not None else None
+        LOG.debug("outscale: credentials from %s", getattr(credentials, "method", None) or "nowhere")
         _remember_secrets(credentials)
         status, parsed = self._call_shim(service, operation, api_params, credentials, api)
 

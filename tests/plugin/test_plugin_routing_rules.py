@@ -169,6 +169,7 @@ def test_debug_shows_the_routing_decision(aws):
     assert done.returncode == 0, done.stderr[-2000:]
     line = next(l for l in done.stderr.splitlines() if "outscale: routing:" in l)
     assert "region us-east-2 (--region on the command line)" in line and "/us-east-2/api/v1" in line
+    assert "outscale: credentials from shared-credentials-file" in done.stderr
     assert SK1 not in done.stderr
 
 
