@@ -127,6 +127,11 @@ def test_the_typed_region_beats_the_profiles_endpoints_and_a_copy_never_lands_in
     assert "SourceRegion" in copy.stderr and "us-east-2" in copy.stderr
     assert (len(east.images), len(west.images)) == before  # no copy anywhere, least of all in eu-west-2
 
+    # An untranslated call goes to us-east-2's FCU, not to the eu-west-2 endpoint the profile configures
+    # (the proxy sees its CONNECT: it is an OUTSCALE host, and the only request that left loopback).
+    aws.run("--profile", "osc", "--region", "us-east-2", "ec2", "describe-instances")
+    assert [line.split()[1] for line in aws.proxy.seen] == ["fcu.us-east-2.outscale.com:443"]
+
 
 def test_an_endpoint_contradicting_the_typed_region_is_an_error_naming_both(aws):
     done = aws.run("ec2", "describe-images", "--endpoint-url", "https://fcu.eu-west-2.outscale.com",
