@@ -305,6 +305,8 @@ def decide(cmd: Command, *, assume_outscale: bool = False) -> Decision:
     if explicit:
         endpoint, endpoint_reason = explicit, "--endpoint-url"
     elif configured_osc and host_region != region:
+        if region not in regions.REGIONS:
+            return _refused(reason, str(unknown_region(region)) + " Nothing was sent.", region=region)
         if osc_service is None:
             return _refused(reason, f"--region {region} contradicts the configured endpoint {configured}, and "
                                     f"OUTSCALE has no {service} endpoint to put in its place.")

@@ -68,6 +68,8 @@ def test_the_typed_region_beats_the_profiles_configured_outscale_endpoints():
     assert target.oapi_endpoint == "https://api.us-east-2.outscale.com/api/v1"
     assert decide(command="s3api", configured="https://oos.eu-west-2.outscale.com",
                   typed="us-west-1").endpoint_url == "https://oos.us-west-1.outscale.com"
+    unknown = decide(configured=FCU, typed="eu-west-3")
+    assert unknown.error and "eu-west-3" in unknown.error and "us-west-1" in unknown.error
 
 
 @pytest.mark.parametrize("host", ["fcu.eu-west-3.outscale.com", "fcu.eu-west2.outscale.com",
@@ -203,3 +205,32 @@ def test_the_plugin_wires_the_services_whose_calls_the_shim_answers():
     from awscli_plugin_outscale import handlers
 
     assert handlers.ANSWERED_SERVICES == ("ec2", *routing.LOCALLY_ANSWERED)
+
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+ENDPOINTS = [None, FCU, "https://fcu.us-east-2.outscale.com", "https://fcu.eu-west-3.outscale.com",
+             "https://oos.cn-southeast-1.outscale.hk", "http://127.0.0.1:5000", "https://ec2.us-east-1.amazonaws.com",
+             "https://outscale.com"]
+REGION_CHOICES = [None, *regions.REGIONS, "eu-west-3", "us-east-1"]
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.given(command=st.sampled_from(["ec2", "s3", "s3api", "iam", "elb", "sts", "dynamodb", "configure"]),
+                  explicit=st.sampled_from(ENDPOINTS), configured=st.sampled_from(ENDPOINTS),
+                  typed=st.sampled_from(REGION_CHOICES), region=st.sampled_from(REGION_CHOICES),
+                  marked=st.booleans(), osc_api=st.sampled_from([None, "http://127.0.0.1:9/{region}/api/v1"]))
+def test_every_answer_is_a_decision_and_outscale_never_means_aws(command, explicit, configured, typed, region,
+                                                                 marked, osc_api):
+    target = decide(command=command, explicit=explicit, configured=configured, typed=typed, region=region,
+                    profile={"outscale": "true"} if marked else {},
+                    environ={"OSC_ENDPOINT_API": osc_api} if osc_api else {})
+    if not target.outscale or target.error:
+        return
+    assert target.region in regions.REGIONS or osc_api
+    assert not (typed and target.region != typed)  # what the user typed wins, or the command is refused
+    if target.endpoint_url is not None:
+        assert "amazonaws.com" not in target.endpoint_url or target.endpoint_url in (explicit, configured)
+        if regions.is_outscale_url(target.endpoint_url):
+            assert routing.check_outscale_endpoint(target.endpoint_url)[1] == target.region
