@@ -58,3 +58,18 @@ def isolate_process(monkeypatch, home: Path) -> Path:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     return home
+
+
+# A profile as `aws configure outscale` writes it (marked, eu-west-2's endpoints in [services]).
+OUTSCALE_PROFILE_EU_WEST_2 = """
+[profile osc]
+outscale = true
+region = eu-west-2
+services = osc-eu-west-2
+
+[services osc-eu-west-2]
+ec2 =
+  endpoint_url = https://fcu.eu-west-2.outscale.com
+s3 =
+  endpoint_url = https://oos.eu-west-2.outscale.com
+"""

@@ -6,7 +6,7 @@ Enable it with::
 
 The plugin acts only when a command targets OUTSCALE: an ``--endpoint(-url)`` on an
 OUTSCALE host (``*.outscale.com``, ``*.outscale.hk``), or a profile marked with
-``outscale = true`` (see :mod:`awscli_plugin_outscale.routing`). Every other call
+``outscale = true`` (the decision is :mod:`osc_shim.routing`'s). Every other call
 reaches its endpoint exactly as without the plugin.
 
 This module stays tiny: the AWS CLI imports it on every command, so it imports

@@ -3,15 +3,20 @@
 Events the plugin touches (see ``OutscalePlugin.events``):
 
 =============================================================  ===================================
-``session-initialized``                                         decide whether this process targets
-                                                                OUTSCALE; fill in region/endpoint
+``session-initialized``                                         ask ``osc_shim.routing`` where this
+                                                                command goes; fill in region/endpoint,
+                                                                OUTSCALE's credential providers; or
+                                                                refuse it before anything is sent
 ``building-argument-table.ec2.<op>`` (``URL_VALUED_ARGUMENTS``)  on OUTSCALE, mark URL-valued
                                                                 arguments ``no_paramfile`` (passed
                                                                 verbatim, never downloaded)
 ``load-cli-arg.ec2.<op>.<arg>`` (same table)                    ...but keep ``file://`` working
-``before-parameter-build.ec2``                                  stash the API params in the context
-``before-call.ec2``                                             answer the operations the shim
+``before-parameter-build.{ec2,sts}``                            stash the API params in the context
+``before-call.{ec2,sts}``                                       answer the operations the shim
                                                                 translates (``osc_shim.service``)
+``before-send``                                                 on OUTSCALE, refuse any request to
+                                                                an AWS host (never AWS's: OUTSCALE's
+                                                                credentials)
 =============================================================  ===================================
 
 This module imports only the standard library at load time: botocore (inside ``aws``
@@ -40,6 +45,20 @@ URL_VALUED_ARGUMENTS = {
 }
 _FILE_PREFIX = "file://"
 
+# Services whose calls the shim answers: ec2 (translated to OAPI) and sts (GetCallerIdentity through
+# ReadAccounts). osc_shim.routing holds which operations; this list only wires the events (it is
+# here, not read from the shim, because loading the plugin must import nothing: a test holds them equal).
+ANSWERED_SERVICES = ("ec2", "sts")
+# Hosts of AWS itself: nothing of a command targeting OUTSCALE is ever sent there.
+AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".amazon.com")
+
+
+class OutscaleRefusal(Exception):
+    """A command that targets OUTSCALE and must not be sent; the AWS CLI prints it and exits non-zero."""
+
+    def __init__(self, message: str):
+        super().__init__(f"aws: [outscale] {message}")
+
 
 def warn(message: str) -> None:
     """Tell the user something they must see (stderr, never stdout: it may be parsed)."""
@@ -57,7 +76,7 @@ class OutscalePlugin:
 
     def __init__(self, warn=warn, environ=os.environ):
         self.session = None
-        self.target = None  # routing.Target, or None: behave exactly as without the plugin
+        self.target = None  # osc_shim.routing.Decision targeting OUTSCALE, or None: as without the plugin
         self._warn = warn
         self._environ = environ
         self._notices_shown = False
@@ -72,64 +91,70 @@ class OutscalePlugin:
             yield f"building-argument-table.ec2.{operation}", self.keep_url_arguments_verbatim
             for argument in arguments:
                 yield f"load-cli-arg.ec2.{operation}.{argument}", self.load_file_value
-        yield "before-parameter-build.ec2", self.stash_api_params
-        yield "before-call.ec2", self.answer_translated_call
+        for service in ANSWERED_SERVICES:
+            yield f"before-parameter-build.{service}", self.stash_api_params
+            yield f"before-call.{service}", self.answer_translated_call
+        yield "before-send", self.refuse_aws_hosts
 
     # -- session-initialized -------------------------------------------------------------------
 
     def decide_outscale_target(self, session, parsed_args=None, **kwargs):
-        """Decide once per process whether the command targets OUTSCALE (see ``routing``).
+        """Ask ``osc_shim.routing`` once per process where the command goes.
 
-        Runs after ``--profile``/``--region`` are applied. When targeting OUTSCALE without a
-        configured region, fills it in (from the endpoint host, else ``eu-west-2``); for a
-        marked profile without an endpoint, sets its region's OUTSCALE endpoint.
+        Runs after ``--profile``/``--region`` are applied. On OUTSCALE: sets the region and the
+        service's endpoint it decided, adds OUTSCALE's credential providers to the session's
+        chain, or refuses the command (``OutscaleRefusal``) before anything is sent.
         """
         self.session = session
         self.target = None
         if parsed_args is None:
             return
         try:
-            target = self._decide(session, parsed_args)
+            decision = self._decide(session, parsed_args)
         except Exception:  # never break a command (``aws configure`` included) over routing
             LOG.debug("outscale: could not decide the target; behaving as plain AWS CLI", exc_info=True)
             return
-        LOG.debug("outscale: target %r", target)
-        if target is None:
+        LOG.debug("outscale: routing: %s", decision.describe())
+        for message in decision.warnings:
+            self._warn(message)
+        if not decision.outscale:
             return
-        self.target = target
+        if decision.error:
+            raise OutscaleRefusal(decision.error)
+        self.target = decision
         self._settings = _shim_settings(session, parsed_args)
         if getattr(parsed_args, "debug", False):  # --debug: scrub everything printed from now on
             _guard_debug_output()
-        if target.set_region:
-            session.set_config_variable("region", target.region)
-            if getattr(parsed_args, "region", None) is None:
-                parsed_args.region = target.region
-        if target.set_endpoint:
-            parsed_args.endpoint_url = target.endpoint_url
-        for message in target.warnings:
-            self._warn(message)
+        if decision.set_region:
+            session.set_config_variable("region", decision.region)
+            parsed_args.region = decision.region
+        if decision.set_endpoint:
+            parsed_args.endpoint_url = decision.endpoint_url
+        try:
+            from osc_shim import credentials
+
+            credentials.install(session, self._environ)
+        except Exception:  # an unknown --profile: botocore reports it when the client is made
+            LOG.debug("outscale: OUTSCALE's credential providers not added", exc_info=True)
 
     def _decide(self, session, parsed_args):
-        from . import routing
+        from osc_shim import routing, routing_inputs
 
-        command = getattr(parsed_args, "command", None)
-        if command in routing.IGNORED_COMMANDS:
+        command = routing_inputs.command_from_cli(session, parsed_args, self._environ)
+        return routing.decide(command)
+
+    def refuse_aws_hosts(self, request=None, **kwargs):
+        """The last guard: a command targeting OUTSCALE never sends anything to AWS."""
+        if self.target is None or request is None:
             return None
-        explicit = getattr(parsed_args, "endpoint_url", None)
-        try:
-            scoped = session.get_scoped_config()
-            region = session.get_config_variable("region")
-        except Exception:  # ProfileNotFound: botocore reports it when the client is made
-            if not explicit:
-                raise
-            scoped, region = {}, None  # an OUTSCALE --endpoint still decides (no URL download)
-        configured = None
-        service = routing.service_of_command(command)
-        if not explicit and service and not session.get_config_variable("ignore_configured_endpoint_urls"):
-            configured = routing.configured_endpoint_url(
-                _service_id(service), scoped, session.full_config, self._environ)
-        return routing.decide(command=command, explicit_endpoint=explicit, configured_endpoint=configured,
-                              profile_config=scoped, configured_region=region)
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(getattr(request, "url", "") or "").hostname or "").lower()
+        if host.endswith(AWS_HOST_SUFFIXES) or host in {s.lstrip(".") for s in AWS_HOST_SUFFIXES}:
+            raise OutscaleRefusal(f"this command targets OUTSCALE ({self.target.why}) but its request was "
+                                  f"going to {host}, an AWS host: it is not sent (OUTSCALE's credentials never "
+                                  "go to AWS). Give an OUTSCALE --endpoint-url.")
+        return None
 
     # -- building-argument-table / load-cli-arg -------------------------------------------
 
@@ -180,6 +205,7 @@ class OutscalePlugin:
         if self.target is None or model is None:
             return None
         operation = model.name
+        api = getattr(getattr(model, "service_model", None), "endpoint_prefix", "ec2")
         try:
             from osc_shim import service
         except Exception as exc:  # a broken install: say so, and let FCU answer
@@ -187,7 +213,13 @@ class OutscalePlugin:
             self._warn(f"the translation shim (osc_shim) cannot be imported ({_one_line(exc)}); "
                        f"{operation} is sent to {(params or {}).get('url')} untranslated.")
             return None
-        if operation not in service.SUPPORTED:
+        from osc_shim import routing
+
+        if not routing.is_translated(operation, api):
+            if api in routing.LOCALLY_ANSWERED:  # OUTSCALE has no such service: never sent anywhere
+                raise OutscaleRefusal(f"OUTSCALE has no {api.upper()}: of {api}, only "
+                                      f"{', '.join(sorted(routing.LOCALLY_ANSWERED[api]))} is answered (through "
+                                      f"OUTSCALE's API); {operation} is not sent.")
             return None
         api_params = (context or {}).get(PARAMS_KEY)
         if api_params is None:
@@ -196,20 +228,23 @@ class OutscalePlugin:
 
         self._show_notices()
         credentials = self.session.get_credentials() if self.session is not None else None
+        LOG.debug("outscale: credentials from %s", getattr(credentials, "method", None) or "nowhere")
         _remember_secrets(credentials)
-        status, parsed = self._call_shim(service, operation, api_params, credentials)
+        status, parsed = self._call_shim(service, operation, api_params, credentials, api)
 
         from botocore.awsrequest import AWSResponse
 
         return AWSResponse((params or {}).get("url", ""), status, {}, None), parsed
 
-    def _call_shim(self, service, operation, api_params, credentials):
+    def _call_shim(self, service, operation, api_params, credentials, api="ec2"):
         from botocore.exceptions import BotoCoreError
         from osc_shim.errors import Ec2Error
 
         try:
             extra = {"settings": self._settings} if self._settings else {}
-            result = service.call(operation, dict(api_params), region=self.target.oapi_region,
+            if api != "ec2":
+                extra["api"] = api
+            result = service.call(operation, dict(api_params), region=self.target.region,
                                   credentials=credentials, warn=self._warn, **extra)
         except Ec2Error as err:
             parsed = err.as_parsed()
@@ -237,18 +272,6 @@ class OutscalePlugin:
             self._notices_shown = True
             for message in self.target.notices:
                 self._warn(message)
-
-
-def _service_id(service: str) -> str:
-    """Snake-case service id of a botocore service name (``elb`` -> ``elastic_load_balancing``)."""
-    try:
-        from botocore import utils
-
-        service = getattr(utils, "SERVICE_NAME_ALIASES", {}).get(service, service)
-        service = getattr(utils, "CLIENT_NAME_TO_HYPHENIZED_SERVICE_ID_OVERRIDES", {}).get(service, service)
-    except ImportError:
-        pass
-    return service.replace("-", "_")
 
 
 # -- secrets in --debug output -------------------------------------------------------------------

@@ -42,11 +42,12 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
-from . import regions
+from . import credentials as osc_credentials
+from . import regions, routing
 
 PLUGIN_MODULE = "awscli_plugin_outscale"
 PLUGIN_NAME = "outscale"  # key of the plugin in [plugins]
-MARKER_KEY = "outscale"  # profile key the plugin reads: outscale = true
+MARKER_KEY = routing.PROFILE_MARKER  # profile key the routing decision reads: outscale = true
 LEGACY_PLUGIN_PATH = "cli_legacy_plugin_path"
 PLUGIN_DIR_NAME = "outscale-plugin"
 # Packages the AWS CLI v2 must import from cli_legacy_plugin_path.
@@ -308,15 +309,11 @@ def plan(
     header = profile_header(profile)
     notes: List[str] = []
 
-    current = doc.get(in_profile, "region")
-    if region is None:
-        region = current if current in regions.REGIONS else regions.DEFAULT_REGION
-        if current and current != region:
-            notes.append(f"region {current!r} is not an OUTSCALE region; using {region}")
     try:
-        regions.check_region(region)
+        region, region_notes = routing.configure_region(region, doc.get(in_profile, "region"))
     except regions.UnknownRegion as e:
         raise ConfigureError(str(e)) from None
+    notes.extend(region_notes)
     if not regions.REGIONS[region].confirmed:
         notes.append(f"region {region} is not confirmed to be served by OUTSCALE any more")
 
@@ -508,7 +505,7 @@ def credentials_hint(profile: str, config_text: str, environ=os.environ) -> Opti
     keys = dict(IniDocument(config_text).keys(profile_matcher(profile)))
     sourced = ("aws_access_key_id", "credential_process", "source_profile", "sso_session", "sso_start_url",
                "web_identity_token_file", "role_arn")
-    if any(k in keys for k in sourced):
+    if any(k in keys for k in sourced) or osc_credentials.found(environ):
         return None
     creds = os.path.expanduser(environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
     text, _ = read_config(creds) if os.path.isfile(creds) else ("", False)

@@ -2,13 +2,12 @@
 
 The docs/ endpoint table is generated from ``REGIONS`` and ``SERVICES``
 (see ``osc_shim.docgen``); a test fails when they drift.  The profile that
-``aws configure outscale`` / ``osc-shim configure`` writes, the plugin's
-routing and the shim's OAPI client all read their endpoints from here.
+``aws configure outscale`` / ``osc-shim configure`` writes and the routing
+decision (``osc_shim.routing``) read their endpoints from here.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Dict, NamedTuple, Optional
 from urllib.parse import urlsplit
 
@@ -140,14 +139,6 @@ def table(region: Optional[str] = None):
     return rows
 
 
-def oapi_endpoint(region: str, environ=os.environ) -> str:
-    """OAPI base URL: ``OSC_ENDPOINT_API`` (OUTSCALE's convention, a full base URL) wins."""
-    override = environ.get("OSC_ENDPOINT_API")
-    if override:
-        return override.rstrip("/")
-    return endpoint("oapi", region)
-
-
 def is_outscale_host(host: Optional[str]) -> bool:
     host = (host or "").lower().rstrip(".")
     return any(host == d or host.endswith("." + d) for d in OUTSCALE_DOMAINS)
@@ -155,13 +146,3 @@ def is_outscale_host(host: Optional[str]) -> bool:
 
 def is_outscale_url(url: Optional[str]) -> bool:
     return bool(url) and is_outscale_host(urlsplit(url if "//" in url else "//" + url).hostname)
-
-
-def region_from_url(url: Optional[str]) -> Optional[str]:
-    """``https://fcu.eu-west-2.outscale.com`` -> ``eu-west-2`` (None when not an OUTSCALE host)."""
-    if not is_outscale_url(url):
-        return None
-    host = urlsplit(url if "//" in url else "//" + url).hostname or ""
-    labels = host.lower().split(".")
-    # <service>.<region>.<domain...>
-    return labels[1] if len(labels) >= 4 and labels[1] in REGIONS else None

@@ -16,8 +16,10 @@ from .oapi.retry import Budget, policy_from
 from .operations import OPERATIONS
 from .operations.base import Context, drive
 from .operations.reconcile import plan_for
-from .regions import UnknownRegion, oapi_endpoint
+from .regions import UnknownRegion
+from .routing import oapi_endpoint, translator
 
+# The EC2 operations the shim translates (routing.translator is the one answer; this is its list).
 SUPPORTED = frozenset(OPERATIONS)
 
 
@@ -36,12 +38,13 @@ def make_client(region: str, credentials, environ=os.environ, **options) -> Oapi
 
 def call(operation: str, params: dict, *, region: str, credentials=None,
          warn: Optional[Callable[[str], None]] = None, client: Optional[OapiClient] = None,
-         retried: bool = False, settings: Optional[Mapping] = None) -> dict:
-    """``retried``: the front end's client says this request repeats an earlier one (an SDK retry):
+         retried: bool = False, settings: Optional[Mapping] = None, api: str = "ec2") -> dict:
+    """``api``: the AWS service the operation is of (``ec2``; ``sts`` for GetCallerIdentity).
+    ``retried``: the front end's client says this request repeats an earlier one (an SDK retry):
     a create it asks for may already have happened (``oapi.client.OapiClient.perform``).
     ``settings``: retry/timeout settings from the front end (``oapi.retry.policy_from``)."""
-    translator = OPERATIONS.get(operation)
-    if translator is None:
+    translate = translator(operation, api)
+    if translate is None:
         raise Ec2Error("UnsupportedOperation", f"The shim does not translate {operation}.")
     ctx = Context(region=region, warn=warn or (lambda message: None))
     clients = [client] if client else []
@@ -58,11 +61,11 @@ def call(operation: str, params: dict, *, region: str, credentials=None,
         return clients[0].perform(step, plan_for(step), warn=ctx.warn, retried=retried, budget=budgets[0])
 
     try:
-        return drive(translator(dict(params), ctx), perform)
+        return drive(translate(dict(params), ctx), perform)
     except (Ec2Error, KeyboardInterrupt):
         raise
     except Exception as exc:
-        problem = _ill_typed(operation, params) if not type(exc).__module__.startswith("botocore") else None
+        problem = _ill_typed(operation, params) if api == "ec2" and not type(exc).__module__.startswith("botocore") else None
         if problem is not None:
             raise problem from None
         raise  # a bug of the shim: each front end reports it as InternalError, without a traceback

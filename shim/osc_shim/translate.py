@@ -25,11 +25,10 @@ from typing import Optional
 
 import click
 
+from . import routing, routing_inputs
 from .errors import Ec2Error
-from .operations import OPERATIONS
 from .operations.base import Context, drive
 from .operations.symbolic import Symbolic, json_default
-from .regions import DEFAULT_REGION, UnknownRegion, oapi_endpoint, region_from_url
 
 # The AWS CLI's exit status for an error answered by the service.
 SERVICE_ERROR_STATUS = 255
@@ -42,7 +41,7 @@ class TranslateError(click.ClickException):
 
 @dataclass
 class Parsed:
-    """What the AWS CLI would have sent: the operation, its API params, the region."""
+    """What the AWS CLI would have sent: the operation, its API params, the region (``routing``'s)."""
 
     operation: str
     params: dict
@@ -52,6 +51,7 @@ class Parsed:
     query: Optional[str] = None  # --query, applied to the EC2 answer
     output: Optional[str] = None  # --output (json, text, table, yaml...)
     argv: list = field(default_factory=list)  # the command line as given (after `aws`)
+    oapi_endpoint: Optional[str] = None
 
 
 class _Captured(Exception):
@@ -81,8 +81,12 @@ def _command_words(args: list) -> list:
     return [a for a in args[args.index("ec2") + 1:] if not a.startswith("-")][:2]
 
 
-def parse_aws_command(argv: list) -> Parsed:
-    """Parse ``aws ec2 <command> ...`` with the AWS CLI's own parser; return what it would send."""
+def parse_aws_command(argv: list, environ=None) -> Parsed:
+    """Parse ``aws ec2 <command> ...`` with the AWS CLI's own parser; return what it would send.
+
+    Region and OAPI endpoint are ``osc_shim.routing``'s, as the plugin gets them for the same
+    command line and configuration (judged as if the command targeted OUTSCALE)."""
+    environ = os.environ if environ is None else environ
     args = list(argv)
     if args and (args[0] in ("aws", "aws.cmd") or args[0].endswith("/aws")):
         args = args[1:]
@@ -119,17 +123,20 @@ def parse_aws_command(argv: list) -> Parsed:
     def on_session(session, parsed_args=None, **kwargs):
         if parsed_args is None:
             return
-        region = getattr(parsed_args, "region", None) or region_from_url(getattr(parsed_args, "endpoint_url", None))
         try:
-            region = region or session.get_config_variable("region")
+            decision = routing.decide(routing_inputs.command_from_cli(session, parsed_args, environ),
+                                      assume_outscale=True)
         except Exception:  # an unknown --profile: the CLI reports it itself
-            pass
-        region = region or DEFAULT_REGION
-        captured["region"] = region
+            decision = routing.decide(routing.Command(command="ec2", explicit_region=parsed_args.region,
+                                                      environ=environ), assume_outscale=True)
+        captured["decision"] = decision
+        if decision.error:
+            raise _Captured()
+        captured["region"] = decision.region
+        session.set_config_variable("region", decision.region)
+        parsed_args.region = decision.region
         captured["query"] = getattr(parsed_args, "query", None)
         captured["output"] = getattr(parsed_args, "output", None)
-        session.set_config_variable("region", region)
-        parsed_args.region = region
         session.set_credentials(*PLACEHOLDER_KEYS)
 
     def on_params(params=None, **kwargs):
@@ -160,13 +167,17 @@ def parse_aws_command(argv: list) -> Parsed:
         finally:
             if sys.argv:
                 sys.argv[0] = argv0
+    decision = captured.get("decision")
+    if decision is not None and decision.error:
+        raise TranslateError(f"the plugin refuses this command, nothing would be sent:\n{decision.error}")
     if "operation" not in captured:
         message = _error_lines(err.getvalue()) or out.getvalue().strip() or "the AWS CLI did not build a request"
         raise TranslateError(f"the AWS CLI refuses this command line:\n{message}")
     query = captured.get("query")
-    return Parsed(captured["operation"], dict(captured.get("params") or {}), captured.get("region", DEFAULT_REGION),
-                  waiter=words[1] if words[0] == "wait" and len(words) > 1 else None,
-                  query=getattr(query, "expression", query), output=captured.get("output"), argv=args)
+    return Parsed(captured["operation"], dict(captured.get("params") or {}), decision.region,
+                  notes=list(decision.notices), waiter=words[1] if words[0] == "wait" and len(words) > 1 else None,
+                  query=getattr(query, "expression", query), output=captured.get("output"), argv=args,
+                  oapi_endpoint=decision.oapi_endpoint)
 
 
 # -- rendering --------------------------------------------------------------------------------
@@ -300,14 +311,9 @@ def passthrough_line(t: "Translation") -> str:
 
 
 def translate_command(argv: list, environ=None) -> Translation:
-    parsed = parse_aws_command(argv)
-    translator = OPERATIONS.get(parsed.operation)
-    try:
-        endpoint = oapi_endpoint(parsed.region) if environ is None else oapi_endpoint(parsed.region, environ)
-    except UnknownRegion as exc:
-        endpoint = None
-        parsed.notes.append(f"{exc}: the OAPI endpoint is unknown.")
-    out = Translation(parsed, endpoint, notes=list(parsed.notes))
+    parsed = parse_aws_command(argv, environ)
+    translator = routing.translator(parsed.operation)
+    out = Translation(parsed, parsed.oapi_endpoint, notes=list(parsed.notes))
     if parsed.waiter:
         out.notes.append(f"aws ec2 wait {parsed.waiter} repeats this {parsed.operation} call (every 15 s, at most 40 times, "
                          "as botocore's waiter model says) until its condition holds.")

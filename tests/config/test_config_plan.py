@@ -274,3 +274,15 @@ def test_ini_document_edits():
     assert doc.remove(cfg.exact_matcher("a"), "x")
     assert doc.text() == "[a]\nz = 3\n\n# about b\n[b]\ny: 2\n"
     assert not doc.remove(cfg.exact_matcher("c"), "x")
+
+
+def test_no_credentials_hint_when_outscales_conventions_hold_a_key(tmp_path):
+    from osc_shim import configure as cfg
+
+    env = {"HOME": str(tmp_path), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    assert "aws configure set aws_access_key_id" in cfg.credentials_hint("osc", "", env)
+    assert cfg.credentials_hint("osc", "", dict(env, OSC_ACCESS_KEY="AK", OSC_SECRET_KEY="SK")) is None
+    (tmp_path / ".osc").mkdir()
+    (tmp_path / ".osc" / "config.json").write_text('{"work": {"access_key": "AK", "secret_key": "SK"}}')
+    assert cfg.credentials_hint("osc", "", env) is not None  # OSC_PROFILE unset: "default", absent
+    assert cfg.credentials_hint("osc", "", dict(env, OSC_PROFILE="work")) is None

@@ -7,7 +7,7 @@ import pytest
 from botocore import utils as botocore_utils
 from click.testing import CliRunner
 
-from osc_shim import docgen, regions
+from osc_shim import routing, docgen, regions
 from osc_shim.cli import main as osc_shim
 
 
@@ -38,7 +38,7 @@ def test_regions_and_domains():
 def test_endpoint(service, region, url):
     assert regions.endpoint(service, region) == url
     if service != "oapi":
-        assert regions.region_from_url(url) == region
+        assert routing.check_outscale_endpoint(url)[1] == region
 
 
 def test_aws_service_mapping():
@@ -70,17 +70,24 @@ def test_unknown_region_lists_valid_ones():
 
 
 def test_oapi_endpoint_override():
-    assert regions.oapi_endpoint("eu-west-2", {"OSC_ENDPOINT_API": "http://127.0.0.1:1/api/v1/"}) == (
+    assert routing.oapi_endpoint("eu-west-2", {"OSC_ENDPOINT_API": "http://127.0.0.1:1/api/v1/"}) == (
         "http://127.0.0.1:1/api/v1"
     )
-    assert regions.oapi_endpoint("us-east-2", {}) == "https://api.us-east-2.outscale.com/api/v1"
+    assert routing.oapi_endpoint("us-east-2", {}) == "https://api.us-east-2.outscale.com/api/v1"
+    template = {"OSC_ENDPOINT_API": "http://127.0.0.1:1/{region}/api/v1"}
+    assert routing.oapi_endpoint("us-west-1", template) == "http://127.0.0.1:1/us-west-1/api/v1"
 
 
-def test_region_from_url_rejects_other_hosts():
-    assert regions.region_from_url("https://ec2.eu-west-2.amazonaws.com") is None
-    assert regions.region_from_url("https://fcu.nowhere-1.outscale.com") is None
-    assert regions.region_from_url("fcu.eu-west-2.outscale.com") == "eu-west-2"
-    assert regions.region_from_url(None) is None
+def test_outscale_hosts_are_checked():
+    assert not regions.is_outscale_url("https://ec2.eu-west-2.amazonaws.com")
+    for bad in ("https://fcu.nowhere-1.outscale.com", "https://fcu.eu-west2.outscale.com",
+                "https://fcu.eu-west-3.outscale.com", "https://fcx.eu-west-2.outscale.com",
+                "https://fcu.cn-southeast-1.outscale.com", "https://outscale.com"):
+        with pytest.raises(routing.Refused) as e:
+            routing.check_outscale_endpoint(bad)
+        assert bad.split("//")[1] in str(e.value) and "eu-west-2" in str(e.value)
+    assert routing.check_outscale_endpoint("fcu.eu-west-2.outscale.com") == ("fcu", "eu-west-2")
+    assert routing.check_outscale_endpoint("https://bucket.oos.us-east-2.outscale.com/k") == ("oos", "us-east-2")
 
 
 def test_docs_endpoints_md_is_generated_from_the_table():

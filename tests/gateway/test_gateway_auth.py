@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -194,3 +195,19 @@ def test_credentials_fall_back_to_osc_variables(monkeypatch):
     monkeypatch.setenv("OSC_ACCESS_KEY", "OSCAK")
     monkeypatch.setenv("OSC_SECRET_KEY", "OSCSK")
     assert resolve_credentials().access_key == "OSCAK"
+
+
+def test_credentials_from_the_osc_config_file_after_the_osc_variables(isolated, monkeypatch):
+    (isolated / ".osc").mkdir()
+    (isolated / ".osc" / "config.json").write_text(json.dumps({
+        "default": {"access_key": "OSCFILEDEFAULT", "secret_key": "s1", "region": "eu-west-2"},
+        "work": {"access_key": "OSCFILEWORK", "secret_key": "s2", "region": "us-east-2"}}))
+    assert resolve_credentials().access_key == "OSCFILEDEFAULT"
+    monkeypatch.setenv("OSC_PROFILE", "work")
+    assert resolve_credentials().access_key == "OSCFILEWORK"
+    monkeypatch.setenv("OSC_ACCESS_KEY", "OSCAK")
+    monkeypatch.setenv("OSC_SECRET_KEY", "OSCSK")
+    assert resolve_credentials().access_key == "OSCAK"  # the variables before the file
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AWSAK")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "AWSSK")
+    assert resolve_credentials().access_key == "AWSAK"  # botocore's chain first

@@ -144,7 +144,7 @@ def test_one_endpoint_for_a_whole_ec2_client(ec2, snapshot):
 def test_bad_signatures_are_refused_before_the_shim(gateway, emulator):
     for kwargs, code in [({"secret_key": "wrong"}, "AuthFailure"),
                          ({"access_key": "AKIANOBODY000000001"}, "AuthFailure"),
-                         ({"region": "us-east-2"}, "SignatureDoesNotMatch")]:
+                         ({"region": "us-east-1"}, "SignatureDoesNotMatch")]:
         client = gateway.client(**{"access_key": emulator.access_key, "secret_key": emulator.secret_key, **kwargs})
         with pytest.raises(ClientError) as info:
             client.register_image(Name="never-created", RootDeviceName="/dev/sda1")

@@ -18,7 +18,7 @@ from botocore.awsrequest import AWSResponse  # noqa: E402
 from botocore.exceptions import ClientError, NoCredentialsError  # noqa: E402
 
 from awscli_plugin_outscale import awscli_initialize, handlers  # noqa: E402
-from osc_shim import service  # noqa: E402
+from osc_shim import operations, service  # noqa: E402
 from osc_shim.errors import Ec2Error  # noqa: E402
 
 FCU = "https://fcu.eu-west-2.outscale.com"
@@ -60,14 +60,15 @@ class Shim:
 def shim(monkeypatch):
     fake = Shim()
     monkeypatch.setattr(service, "call", fake)
-    monkeypatch.setattr(service, "SUPPORTED", frozenset({"RegisterImage"}))
+    monkeypatch.setattr(operations, "OPERATIONS", {"RegisterImage": operations.OPERATIONS["RegisterImage"]})
     return fake
 
 
 class Cli:
     """What the AWS CLI does around a plugin: load it, emit session-initialized, make a client."""
 
-    def __init__(self, profile=None, endpoint_url=None, region=None, command="ec2", credentials=True):
+    def __init__(self, profile=None, endpoint_url=None, region=None, command="ec2", credentials=True,
+                 typed=True):
         self.session = botocore_session.Session(profile=profile)
         self.session.register_component("data_loader", _LOADER)  # one model cache for all tests
         if credentials and profile is None:
@@ -79,7 +80,8 @@ class Cli:
         self.plugin._warn = self.warnings.append
         if region:
             self.session.set_config_variable("region", region)
-        self.args = argparse.Namespace(command=command, endpoint_url=endpoint_url, region=region,
+        # typed: the region was given on the command line (--region), else only configured
+        self.args = argparse.Namespace(command=command, endpoint_url=endpoint_url, region=region if typed else None,
                                        profile=profile)
         self.session.emit("session-initialized", session=self.session, parsed_args=self.args)
         self.sent = []  # requests that reached the HTTP layer
@@ -111,7 +113,7 @@ def test_the_plugin_registers_one_handler_per_documented_event():
     events = [event for event, _ in handlers.OutscalePlugin().events()]
     assert events == ["session-initialized", "building-argument-table.ec2.register-image",
                       "load-cli-arg.ec2.register-image.image-location", "before-parameter-build.ec2",
-                      "before-call.ec2"]
+                      "before-call.ec2", "before-parameter-build.sts", "before-call.sts", "before-send"]
     for event in events:
         assert event.split(".")[0] in handlers.__doc__
 
@@ -184,7 +186,7 @@ def test_operations_the_shim_does_not_translate_go_to_the_endpoint_unchanged(shi
 
 
 def test_the_supported_set_is_read_from_the_shim_at_call_time(shim, monkeypatch):
-    monkeypatch.setattr(service, "SUPPORTED", frozenset({"RegisterImage", "DescribeRegions"}))
+    monkeypatch.setitem(operations.OPERATIONS, "DescribeRegions", lambda params, ctx: iter(()))
     shim.answer = {"Regions": []}
     cli = Cli(endpoint_url=FCU)
     assert cli.client().describe_regions()["Regions"] == []
@@ -286,7 +288,7 @@ def test_file_values_still_load_on_outscale(shim, tmp_path, monkeypatch):
 
 
 def test_notices_are_shown_once_when_a_call_is_translated(shim):
-    cli = Cli(endpoint_url=FCU, region="us-east-2")
+    cli = Cli(endpoint_url=FCU, region="us-east-2", typed=False)  # configured us-east-2, endpoint in eu-west-2
     assert cli.warnings == []
     client = cli.client()
     client.register_image(Name="Test Image", ImageLocation=URL)

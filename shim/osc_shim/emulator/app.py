@@ -1,7 +1,12 @@
 """The emulator as a plain WSGI application.
 
 ``POST /api/v1/<Action>`` (and ``/api/latest/<Action>``) with a JSON body, as
-OAPI serves it.  A request goes through, in order: route (404 12000 for an
+OAPI serves it.  One process serves every OUTSCALE region: ``/<region>/api/v1/<Action>``
+is that region's API, with its own state (its ``Cloud``, made on first use, same accounts
+and options); ``/api/v1`` is the default region's.  A request to ``/<region>/...`` must be
+signed for that region (401 code 1 otherwise), as each OUTSCALE region checks.  So one
+emulator stands for ``OSC_ENDPOINT_API=http://127.0.0.1:PORT/{region}/api/v1``.  The
+``/_emulator/`` hooks act on the default region's state, or on ``?region=<region>``'s.  A request goes through, in order: route (404 12000 for an
 action the spec does not know, 405 for another method), size limit (413),
 signature (401 code 1), JSON (400 4110), schema (400 3001 / 7000 / 4110),
 DryRun (200 with only ResponseContext), then the action's handler, which sees
@@ -14,8 +19,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import uuid
 
+from urllib.parse import parse_qs
+
+from ..regions import REGIONS
 from ..signing import SignatureError, verify
 from . import accounts, exports, hooks, images, schema, snapshots, tags
 from .fault_injection import HOOK as FAULTS_HOOK
@@ -27,7 +36,8 @@ log = logging.getLogger("osc_shim.emulator")
 
 HANDLERS = {**images.HANDLERS, **snapshots.HANDLERS, **tags.HANDLERS, **exports.HANDLERS, **accounts.HANDLERS}
 
-API_PATH_RE = re.compile(r"^/api/(?:v1|latest)/(?P<action>[A-Za-z0-9]+)/?$")
+API_PATH_RE = re.compile(r"^(?:/(?P<region>[a-z0-9-]+))?/api/(?:v1|latest)/(?P<action>[A-Za-z0-9]+)/?$")
+_SCOPE_REGION_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[^/,\s]+)/")
 MAX_BODY = 1 << 20
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
            409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error", 501: "Not Implemented"}
@@ -44,8 +54,11 @@ def _headers(environ) -> dict:
 
 class EmulatorApp:
     def __init__(self, cloud: Cloud, *, max_body: int = MAX_BODY, hooks_enabled: bool = True,
-                 check_responses: bool = True):
-        self.cloud = cloud
+                 check_responses: bool = True, make_cloud=None):
+        self.cloud = cloud  # the default region's
+        self.clouds = {cloud.region: cloud}  # region -> its state
+        self._make_cloud = make_cloud  # region -> a new Cloud (None: only the default region is served)
+        self._clouds_lock = threading.Lock()
         self.max_body = max_body
         self.hooks_enabled = hooks_enabled
         self.check_responses = check_responses
@@ -57,12 +70,16 @@ class EmulatorApp:
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         if self.hooks_enabled and path.startswith(hooks.PREFIX):
             body = self._read(environ)
+            region = (parse_qs(environ.get("QUERY_STRING", "")).get("region") or [None])[0]
+            cloud = self.cloud_for(region)
             if body is None:
                 status, answer = 413, {"Error": "body too large"}
+            elif cloud is None:
+                status, answer = 404, {"Error": f"no region {region!r}; regions: {', '.join(REGIONS)}"}
             elif path.rstrip("/") == FAULTS_HOOK:
                 status, answer = self.faults.hook(method, body)
             else:
-                status, answer = hooks.handle(self.cloud, method, path, body)
+                status, answer = hooks.handle(cloud, method, path, body)
                 if path.rstrip("/") == hooks.PREFIX + "reset" and status == 200:
                     self.faults.clear()
             log.info("%s %s -> %d", method, path, status)
@@ -81,6 +98,18 @@ class EmulatorApp:
         status_line, headers, data = answer()
         start_response(status_line, headers)
         return [data]
+
+    def cloud_for(self, region):
+        """The state of ``region`` (None or the default: the default's), made on first use; None if not served."""
+        if region is None or region == self.cloud.region:
+            return self.cloud
+        cloud = self.clouds.get(region)
+        if cloud is None and region in REGIONS and self._make_cloud is not None:
+            with self._clouds_lock:
+                cloud = self.clouds.get(region)
+                if cloud is None:
+                    cloud = self.clouds[region] = self._make_cloud(region)
+        return cloud
 
     def _read(self, environ):
         """The body, or None when it is over the limit."""
@@ -120,12 +149,20 @@ class EmulatorApp:
                 name = match["action"] if match else path
                 raise ApiError("invalid-action", f"The action {name!r} is not valid for this web service.")
             action = match["action"]
+            cloud = self.cloud_for(match["region"])
+            if cloud is None:
+                raise ApiError("invalid-action", f"This emulator serves no region {match['region']!r} "
+                                                 f"(regions: {', '.join(REGIONS)}).")
             if method != "POST":
                 raise ApiError("invalid-action", f"OAPI actions are called with POST, not {method}.", 405)
             body = self._read(environ)
             if body is None:
                 raise ApiError("invalid-parameter-value-length", f"The request body is over {self.max_body} bytes.", 413)
-            caller = self._authenticate(environ, method, path, body)
+            caller = self._authenticate(cloud, environ, method, path, body)
+            scope = _SCOPE_REGION_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+            if match["region"] and scope and scope["region"] != cloud.region:
+                raise ApiError("access-denied", f"Authentication failed: the request is signed for region "
+                                                f"{scope['region']!r}, and this is {cloud.region}'s endpoint.")
             account = caller.account_id
             params = self._parse(body)
             if action not in HANDLERS:
@@ -136,8 +173,8 @@ class EmulatorApp:
                 raise problem
             if params.get("DryRun") is True:
                 return 200, {"ResponseContext": {"RequestId": request_id}}, account
-            with self.cloud.lock:
-                result = HANDLERS[action](self.cloud, caller, params)
+            with cloud.lock:
+                result = HANDLERS[action](cloud, caller, params)
             answer = dict(result, ResponseContext={"RequestId": request_id})
             if self.check_responses:
                 wrong = schema.response_problems(action, answer)
@@ -152,12 +189,13 @@ class EmulatorApp:
             err = ApiError("internal-error", f"The emulator failed: {type(exc).__name__}.")
             return err.status, err.body(request_id), account
 
-    def _authenticate(self, environ, method: str, path: str, body: bytes):
+    @staticmethod
+    def _authenticate(cloud, environ, method: str, path: str, body: bytes):
         try:
-            access_key = verify(method, path, _headers(environ), body, self.cloud.secret_for)
+            access_key = verify(method, path, _headers(environ), body, cloud.secret_for)
         except SignatureError as exc:
             raise ApiError("access-denied", f"Authentication failed: {exc.reason}.") from None
-        return self.cloud.account_by_key(access_key)
+        return cloud.account_by_key(access_key)
 
     @staticmethod
     def _parse(body: bytes) -> dict:

@@ -1,7 +1,9 @@
 """Serving the emulator: waitress in a daemon thread, a handle to stop it.
 
     with start_emulator() as emu:            # 127.0.0.1, a free port
-        emu.api_url                          # http://127.0.0.1:PORT/api/v1
+        emu.api_url                          # http://127.0.0.1:PORT/api/v1 (the default region)
+        emu.api_url_template                 # http://127.0.0.1:PORT/{region}/api/v1: OSC_ENDPOINT_API
+        emu.cloud_for("us-east-2")           # that region's state (each region has its own)
         emu.cloud.put_object("b", "k", b"")  # direct access to the state
 """
 
@@ -31,6 +33,17 @@ class EmulatorHandle:
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.port}"
         self.api_url = self.url + "/api/v1"
+        self.api_url_template = self.url + "/{region}/api/v1"
+
+    def api_url_for(self, region: str) -> str:
+        return self.api_url_template.replace("{region}", region)
+
+    def cloud_for(self, region: str) -> Cloud:
+        """The state of ``region`` (made on first use)."""
+        cloud = self.app.cloud_for(region)
+        if cloud is None:
+            raise KeyError(region)
+        return cloud
 
     @property
     def region(self) -> str:
@@ -96,7 +109,8 @@ def start_emulator(host: str = "127.0.0.1", port: int = 0, accounts: Optional[di
 
     schema.spec()  # parse the spec now (once per process), not on the first request
     cloud = Cloud(accounts, region, **cloud_options)
-    app = EmulatorApp(cloud, max_body=max_body, hooks_enabled=hooks, check_responses=check_responses)
+    app = EmulatorApp(cloud, max_body=max_body, hooks_enabled=hooks, check_responses=check_responses,
+                      make_cloud=lambda other: Cloud(accounts, other, **cloud_options))
     server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True,
                            ident="osc-shim-emulator",
                            # waitress's own 413 is plain text: leave the app room to answer OAPI's shape

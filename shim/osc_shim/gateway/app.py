@@ -4,12 +4,19 @@ One request, start to end, and nothing kept afterwards:
 
 1. method (GET or POST) and body size checked; the body read as raw bytes;
 2. the SigV4 signature verified against the gateway's credentials
-   (``auth.Verifier``) -- nothing is parsed, served or forwarded before that;
-3. ``Action`` read; an action the shim translates (``osc_shim.service.SUPPORTED``)
+   (``auth.Verifier``) -- nothing is parsed, served or forwarded before that; the
+   region the request is signed for (its credential scope) is the region it is
+   served in: OAPI's and FCU's endpoints of that region (``osc_shim.routing``), so one
+   gateway serves every OUTSCALE region; a region OUTSCALE does not have gets EC2's
+   ``SignatureDoesNotMatch`` naming the regions that exist;
+3. ``Action`` read; an action the shim translates (``osc_shim.routing.is_translated``)
    is parsed into botocore-shaped params (``query_protocol``), handed to
    ``osc_shim.service.call`` and its result written as EC2's XML; any other
    action of the EC2 model is forwarded to FCU re-signed (``forward``), or
-   refused with ``UnsupportedOperation`` when forwarding is off;
+   refused with ``UnsupportedOperation`` when forwarding is off.  A request signed
+   for ``sts`` may only be ``GetCallerIdentity``, answered through OAPI's
+   ReadAccounts (``operations/identity.py``) in STS's XML: SDK code asking who it
+   runs as works, and nothing goes to AWS;
 4. errors are EC2's XML error document with the error's HTTP status;
 5. one access-log line (logger ``osc_shim.gateway.access``): client, method,
    path, action, route, status, size, duration, a masked access key ID and the
@@ -24,9 +31,10 @@ processes or machines run it under gunicorn, configured from the environment::
 (``osc_shim.gateway.app:app`` is the same thing, built on first access.)
 Environment read by ``create_app``: ``OSC_SHIM_PROFILE`` (else the default
 credential chain, ``AWS_PROFILE`` included), ``OSC_SHIM_REGION`` (else the
-profile's region, else eu-west-2), ``OSC_ENDPOINT_FCU``, ``OSC_SHIM_NO_FORWARD``
-(``1``/``true``), ``OSC_SHIM_MAX_BODY`` (bytes), and ``OSC_ENDPOINT_API`` which
-the shim core reads to pick the OUTSCALE API endpoint.
+profile's region, else eu-west-2; the region checked at start-up, requests are
+served in the region they are signed for), ``OSC_ENDPOINT_FCU``,
+``OSC_SHIM_NO_FORWARD`` (``1``/``true``), ``OSC_SHIM_MAX_BODY`` (bytes), and
+``OSC_ENDPOINT_API``, the OUTSCALE API endpoint (both may contain ``{region}``).
 """
 
 from __future__ import annotations
@@ -40,12 +48,12 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import quote, urlencode
 
-from osc_shim import regions
+from osc_shim import regions, routing
 from osc_shim.errors import Ec2Error
 from osc_shim.gateway import query_protocol as qp
-from osc_shim.gateway.auth import Verifier, resolve_credentials
+from osc_shim.gateway import sts
+from osc_shim.gateway.auth import Verifier, mismatch, resolve_credentials
 from osc_shim.gateway.forward import Forwarder
-from osc_shim.gateway.forward import fcu_endpoint as _fcu_url
 
 log = logging.getLogger("osc_shim.gateway")
 access_log = logging.getLogger("osc_shim.gateway.access")
@@ -80,7 +88,7 @@ class GatewayConfig:
     fcu_endpoint: Optional[str] = None    # None: OSC_ENDPOINT_FCU, else https://fcu.{region}.outscale.com
     max_body: int = DEFAULT_MAX_BODY
     call: Optional[Callable] = None       # None: osc_shim.service.call
-    supported: Optional[Callable[[], frozenset]] = None  # None: osc_shim.service.SUPPORTED, read per request
+    supported: Optional[Callable[[], frozenset]] = None  # None: routing.is_translated, asked per request
 
 
 # Kept-alive OAPI connections shared by the gateway's worker threads.
@@ -94,19 +102,22 @@ class Gateway:
         self.config = config
         self.verifier = Verifier(config.credentials, config.region)
         _guard_logs(config.credentials)
-        self.fcu_url = _fcu_url(config.region, config.fcu_endpoint) if config.forward else None
-        self.forwarder = Forwarder(self.fcu_url, config.region, config.credentials) if config.forward else None
+        # FCU of the default region (shown at start-up); each request goes to its own region's.
+        self.fcu_url = routing.fcu_endpoint(config.region, os.environ, config.fcu_endpoint) if config.forward else None
+        self._forwarders = {}  # region -> Forwarder (FCU of the region the request is signed for)
         self._make_client = None
-        if config.call is None or config.supported is None:
+        if config.call is None:
             from osc_shim import service
 
-            self._call = config.call or service.call
-            self._supported = config.supported or (lambda: service.SUPPORTED)
-            if config.call is None:
-                self._make_client = service.make_client
+            self._call = service.call
+            self._make_client = service.make_client
         else:
-            self._call, self._supported = config.call, config.supported
-        self._client = None  # one OAPI client (a connection pool) shared by the worker threads
+            self._call = config.call
+        if config.supported is None:
+            self._is_translated = routing.is_translated
+        else:
+            self._is_translated = lambda action: action in config.supported()
+        self._clients = {}  # region -> one OAPI client (a connection pool) shared by the worker threads
         qp.operation_names()  # load botocore's model now, not on the first request
         self._lock = threading.Lock()
         self.in_flight = 0  # requests inside the app (read by the server for graceful shutdown)
@@ -145,7 +156,8 @@ class Gateway:
         except Ec2Error as err:
             info["code"] = err.code
             headers = [("Allow", "GET, POST")] if err.status == 405 else []
-            return err.status, headers, qp.serialize_error(err, request_id)
+            serialize = sts.serialize_error if info.get("api") == "sts" else qp.serialize_error
+            return err.status, headers, serialize(err, request_id)
 
     def _dispatch(self, environ, request_id: str, info: dict):
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -155,29 +167,38 @@ class Gateway:
         body = self._read_body(environ)
         headers = _headers(environ)
         path, query = _raw_target(environ)
-        info["ak"] = self.verifier.verify(method, path, query, headers, body)
+        info["ak"], region, signed_for = self.verifier.verify_scope(method, path, query, headers, body)
+        info["api"] = signed_for
 
         content_type = headers.get("content-type", "")
         if body and content_type and not content_type.lower().startswith(_FORM):
             raise Ec2Error("InvalidParameterValue", f"Content-Type {content_type[:60]!r} is not supported: "
                                                     f"EC2 Query requests are {_FORM}.")
         pairs = qp.decode_form(query) + qp.decode_form(body) if query else qp.decode_form(body)
+        if signed_for in routing.LOCALLY_ANSWERED:  # not EC2's model: only the action matters
+            action = info["action"] = next((v for k, v in pairs if k == "Action"), "-")[:80]
+            if not routing.is_translated(action, signed_for):
+                raise mismatch(f"Credential should be scoped to correct service: 'ec2'. Of {signed_for}, the "
+                               f"gateway answers only {', '.join(sorted(routing.LOCALLY_ANSWERED[signed_for]))}.")
+            info["route"] = "shim"
+            result = self._call(action, {}, region=region, credentials=self.config.credentials,
+                                api=signed_for, **self._client_for(region, headers))
+            return 200, [], sts.serialize_result(action, result, request_id)
+
         action, rest = qp.split_action(pairs)
         info["action"] = action
 
-        if action in self._supported():
+        if self._is_translated(action):
             info["route"] = "shim"
             params = qp.parse_params(action, rest)
             warnings = []
-            # An SDK retry (amz-sdk-request: attempt=2...) may repeat a create that already happened.
-            extra = {"client": self._oapi_client(), "retried": _sdk_retry(headers)} if self._make_client else {}
-            result = self._call(action, params, region=self.config.region, credentials=self.config.credentials,
-                                warn=warnings.append, **extra)
+            result = self._call(action, params, region=region, credentials=self.config.credentials,
+                                warn=warnings.append, **self._client_for(region, headers))
             for message in warnings:
                 log.warning("%s %s: %s", request_id, action, message)
             return 200, [], qp.serialize_result(action, result, request_id)
 
-        if self.forwarder is None:
+        if not self.config.forward:
             raise Ec2Error("UnsupportedOperation",
                            f"The action {action} is not translated by the OUTSCALE shim, and this gateway does not "
                            f"forward to FCU (it was started with --no-forward).", 400)
@@ -187,20 +208,39 @@ class Gateway:
         else:  # GET, or parameters split between query and body: send them all as a form body
             version = next((v for k, v in pairs if k == "Version"), qp.service_model().api_version)
             payload = urlencode([("Action", action), ("Version", version)] + rest).encode()
-        status, answer_headers, answer = self.forwarder.forward(payload, content_type or None,
-                                                                 headers.get("user-agent"))
+        status, answer_headers, answer = self._forwarder(region).forward(payload, content_type or None,
+                                                                           headers.get("user-agent"))
         return status, answer_headers, answer
 
-    def _oapi_client(self):
-        """The shared OAPI client: kept-alive connections instead of a new client (and TLS context) per call."""
-        client = self._client
+    def _client_for(self, region: str, headers: dict) -> dict:
+        """Extra arguments of ``service.call``: the region's shared OAPI client, and whether the SDK retries."""
+        if not self._make_client:
+            return {}
+        # An SDK retry (amz-sdk-request: attempt=2...) may repeat a create that already happened.
+        return {"client": self._oapi_client(region), "retried": _sdk_retry(headers)}
+
+    def _oapi_client(self, region: str):
+        """The region's shared OAPI client: kept-alive connections instead of a new client (and TLS context)
+        per call."""
+        client = self._clients.get(region)
         if client is None:
             with self._lock:
-                if self._client is None:
-                    self._client = self._make_client(self.config.region, self.config.credentials,
-                                                     pool_size=CLIENT_POOL_SIZE)
-                client = self._client
+                if region not in self._clients:
+                    self._clients[region] = self._make_client(region, self.config.credentials,
+                                                              pool_size=CLIENT_POOL_SIZE)
+                client = self._clients[region]
         return client
+
+    def _forwarder(self, region: str) -> Forwarder:
+        """The FCU of the region the request is signed for (re-signed for that region)."""
+        forwarder = self._forwarders.get(region)
+        if forwarder is None:
+            route = routing.route_signed_request(region, os.environ, self.config.fcu_endpoint)
+            with self._lock:
+                if region not in self._forwarders:
+                    self._forwarders[region] = Forwarder(route.fcu_endpoint, region, self.config.credentials)
+                forwarder = self._forwarders[region]
+        return forwarder
 
     def _read_body(self, environ) -> bytes:
         limit = self.config.max_body
@@ -235,8 +275,8 @@ class Gateway:
         )
 
     def close(self) -> None:
-        if self.forwarder is not None:
-            self.forwarder.close()
+        for forwarder in list(self._forwarders.values()):
+            forwarder.close()
 
 
 def _sdk_retry(headers: dict) -> bool:
@@ -309,7 +349,7 @@ def create_app(profile: Optional[str] = None, region: Optional[str] = None, *, a
     if credentials is None:
         credentials = resolve_credentials(profile, access_key, secret_key, session_token, environ)
     region = region or environ.get("OSC_SHIM_REGION") or default_region(profile)
-    fcu = fcu_endpoint or environ.get("OSC_ENDPOINT_FCU") or None
+    fcu = fcu_endpoint or environ.get(routing.OSC_ENDPOINT_FCU) or None
     if forward is None:
         forward = not _truthy(environ.get("OSC_SHIM_NO_FORWARD"))
     if region not in regions.REGIONS and (forward and not fcu):

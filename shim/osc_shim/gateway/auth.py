@@ -19,7 +19,8 @@ signature does not match                    AuthFailure             401
 security token missing or wrong             AuthFailure             401
 malformed Authorization / no date header    IncompleteSignature     400
 timestamp more than 15 minutes off          RequestExpired          400
-scope for another region, service or day    SignatureDoesNotMatch   403
+scope: a region OUTSCALE does not have,     SignatureDoesNotMatch   403
+another service or day
 X-Amz-Content-SHA256 not the body's hash    SignatureDoesNotMatch   403
 =========================================  ======================  ======
 
@@ -38,10 +39,13 @@ import re
 from typing import Mapping, Optional
 from urllib.parse import quote, unquote_plus, urlsplit
 
+from osc_shim import routing
 from osc_shim.errors import Ec2Error
 
 MAX_SKEW = _dt.timedelta(minutes=15)
 SERVICE = "ec2"
+# ec2, and sts for GetCallerIdentity (answered through OAPI: routing.LOCALLY_ANSWERED).
+SERVICES = (SERVICE, *routing.LOCALLY_ANSWERED)
 ALGORITHM = "AWS4-HMAC-SHA256"
 SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
 
@@ -77,8 +81,9 @@ def resolve_credentials(profile: Optional[str] = None, access_key: Optional[str]
     """The credentials the gateway runs with.
 
     Explicit keys win; otherwise botocore's credential chain for ``profile``
-    (environment, shared files, SSO, process, ...); otherwise OUTSCALE's own
-    ``OSC_ACCESS_KEY`` / ``OSC_SECRET_KEY``.  Returns a botocore
+    (environment, shared files, SSO, process, ...) with OUTSCALE's conventions in it
+    (``OSC_ACCESS_KEY`` / ``OSC_SECRET_KEY``, then ``~/.osc/config.json``:
+    ``osc_shim.credentials``), the order the plugin uses.  Returns a botocore
     ``Credentials`` (possibly refreshable); raises ``LookupError`` when none is
     found.
     """
@@ -92,8 +97,11 @@ def resolve_credentials(profile: Optional[str] = None, access_key: Optional[str]
 
     from botocore.exceptions import BotoCoreError, ProfileNotFound
 
+    from osc_shim import credentials as osc_credentials
+
     session = botocore.session.Session(profile=profile) if profile else botocore.session.Session()
     try:
+        osc_credentials.install(session, environ)
         creds = session.get_credentials()
     except ProfileNotFound:
         raise LookupError(f"profile {profile!r} is not in the AWS config or credentials files") from None
@@ -101,11 +109,9 @@ def resolve_credentials(profile: Optional[str] = None, access_key: Optional[str]
         raise LookupError(f"the credential chain failed: {exc}") from None
     if creds is not None:
         return creds
-    ak, sk = environ.get("OSC_ACCESS_KEY"), environ.get("OSC_SECRET_KEY")
-    if ak and sk:
-        return Credentials(ak, sk, environ.get("OSC_SESSION_TOKEN") or None)
     where = f"profile {profile!r}" if profile else "the default credential chain"
-    raise LookupError(f"no credentials found in {where} (nor OSC_ACCESS_KEY/OSC_SECRET_KEY)")
+    raise LookupError(f"no credentials found in {where} (nor OSC_ACCESS_KEY/OSC_SECRET_KEY, "
+                      "nor OSC_PROFILE in ~/.osc/config.json)")
 
 
 def _sigv4_auth():
@@ -171,12 +177,16 @@ def _canonical_query(raw_query: str) -> str:
 
 
 class Verifier:
-    """Checks inbound requests against the gateway's credentials and region."""
+    """Checks inbound requests against the gateway's credentials.
 
-    def __init__(self, credentials, region: str, service: str = SERVICE, max_skew: _dt.timedelta = MAX_SKEW):
+    Any OUTSCALE region may be in the credential scope: the region a request is signed
+    for is the region it is served in (``routing.route_signed_request``).
+    """
+
+    def __init__(self, credentials, region: str, service=SERVICES, max_skew: _dt.timedelta = MAX_SKEW):
         self._credentials = credentials
-        self.region = region
-        self.service = service
+        self.region = region  # the gateway's default region (named in error messages)
+        self.services = (service,) if isinstance(service, str) else tuple(service)
         self.max_skew = max_skew
         self._key_cache = None  # (secret, (date, region, service), signing key)
 
@@ -187,6 +197,11 @@ class Verifier:
         ``headers`` maps lower-case names to values as received; ``path`` and
         ``query`` are raw (still percent-encoded), ``body`` the raw bytes.
         """
+        return self.verify_scope(method, path, query, headers, body, now)[0]
+
+    def verify_scope(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes,
+                     now: Optional[_dt.datetime] = None):
+        """``verify``, returning (access key, region, service) of the credential scope."""
         auth_header = headers.get("authorization")
         if not auth_header:
             if "X-Amz-Signature=" in query or "Signature=" in query:
@@ -225,11 +240,13 @@ class Verifier:
         if m["date"] != stamp[:8]:
             raise mismatch(f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
                            f"from HTTP: '{m['date']}' != '{stamp[:8]}'.")
-        if m["service"] != self.service:
-            raise mismatch(f"Credential should be scoped to correct service: '{self.service}'.")
-        if m["region"] != self.region:
-            raise mismatch(f"Credential should be scoped to a valid region, not '{m['region'][:40]}'. "
-                           f"This gateway serves '{self.region}': sign with that region.")
+        if m["service"] not in self.services:
+            raise mismatch(f"Credential should be scoped to correct service: '{self.services[0]}'.")
+        try:
+            routing.check_signing_region(m["region"])
+        except routing.Refused as exc:
+            raise mismatch(f"Credential should be scoped to a valid region, not '{m['region'][:40]}': "
+                           f"{exc}") from None
 
         signed = m["signed"].lower().split(";")
         if "host" not in signed:
@@ -254,7 +271,7 @@ class Verifier:
                                               _canonical_query(query)))
         for expected in candidates:
             if hmac.compare_digest(expected.encode(), m["sig"].encode()):
-                return m["ak"]
+                return m["ak"], m["region"], m["service"]
         raise auth_failure("the request signature does not match; check the secret key and the signing method")
 
     def _signature(self, frozen, m, stamp, method, path, query, headers, signed, body, canonical_query) -> str:

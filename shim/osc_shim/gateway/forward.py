@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import List, Mapping, Optional, Tuple
+from typing import List, Optional, Tuple
 
-from osc_shim import regions
 from osc_shim.errors import Ec2Error
 
 # Headers a WSGI application must not set (PEP 3333) or that the server sets itself.
@@ -22,14 +21,6 @@ _DROP_FROM_ANSWER = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
     "transfer-encoding", "upgrade", "content-length", "date", "server",
 })
-
-
-def fcu_endpoint(region: str, override: Optional[str] = None, environ: Mapping[str, str] = os.environ) -> str:
-    """FCU's base URL: ``override`` > ``OSC_ENDPOINT_FCU`` > the region table."""
-    url = override or environ.get("OSC_ENDPOINT_FCU") or regions.endpoint("fcu", region)
-    if "//" not in url:
-        url = "https://" + url
-    return url.rstrip("/")
 
 
 class Forwarder:

@@ -122,8 +122,9 @@ talk to this endpoint exactly as they talk to EC2:
 WHAT IT DOES
   Each request must be signed (SigV4) with the credentials the gateway runs
   with: those of --profile through botocore's credential chain (environment,
-  shared files, SSO, ...), else OSC_ACCESS_KEY / OSC_SECRET_KEY.  Clients use
-  the same profile and the same region as the gateway.  Unsigned requests,
+  shared files, SSO, ...), else OSC_ACCESS_KEY / OSC_SECRET_KEY, else
+  OSC_PROFILE in ~/.osc/config.json.  Clients use the same keys; the region a
+  request is signed for is the OUTSCALE region it is served in.  Unsigned requests,
   another key, a bad signature or a clock more than 15 minutes off get EC2's
   AuthFailure, SignatureDoesNotMatch or RequestExpired, and nothing else.
   Actions the shim translates (register-image, describe-images, ...) are
