@@ -16,6 +16,7 @@ from typing import Callable, Optional
 from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from . import devices
 from .base import Call, Context, Handled, Map, Refuse, check_members, require
+from .common import SRIOV_NET_SUPPORT
 from .describe import read_image
 from .image_shape import (boot_mode, call_on, check_id, launch_permissions, product_codes)
 from .symbolic import is_symbolic
@@ -85,7 +86,7 @@ ATTRIBUTES = {
     "tpmSupport": Attribute("TpmSupport", lambda img: _value("v2.0" if img.get("TpmMandatory") else None)),
     "kernel": Attribute("KernelId", unsupported="OUTSCALE images boot their own kernel; there are no kernel images (AKI)"),
     "ramdisk": Attribute("RamdiskId", unsupported="OUTSCALE images boot their own initrd; there are no RAM disk images (ARI)"),
-    "sriovNetSupport": Attribute("SriovNetSupport", unsupported="OUTSCALE VMs choose their network interface type themselves"),
+    "sriovNetSupport": Attribute("SriovNetSupport", lambda img: _value(SRIOV_NET_SUPPORT)),
     "uefiData": Attribute("UefiData", unsupported="OUTSCALE images carry no UEFI variable store"),
     "lastLaunchedTime": Attribute("LastLaunchedTime", unsupported="OUTSCALE does not record when an image was last launched"),
     "imdsSupport": Attribute("ImdsSupport", unsupported="OUTSCALE's metadata service has no IMDSv2 switch per image"),

@@ -189,10 +189,11 @@ FILTERS = {
     "tag-key": Filter(lambda image: [t.get("Key") for t in image.get("Tags") or []], Server("TagKeys", many=True)),
     "virtualization-type": Filter(_one("VirtualizationType"), None, "always hvm"),
     "tpm-support": Filter(_one("TpmSupport"), None, "answer only"),
+    "sriov-net-support": Filter(_one("SriovNetSupport"), None, "always simple"),
     # EC2 filters on things OUTSCALE images never have: accepted, applied to the answer
     # (where nothing carries them, so only images that lack them... none match).
     **{name: Filter(lambda image: [], None, "OUTSCALE images never have it: nothing matches")
-       for name in ("kernel-id", "ramdisk-id", "platform", "ena-support", "sriov-net-support",
+       for name in ("kernel-id", "ramdisk-id", "platform", "ena-support",
                     "source-instance-id", "source-image-id", "source-image-region", "deprecation-time",
                     "free-tier-eligible", "image-allowed", "public-ssm-parameter-name",
                     "imds-support", "last-launched-time")},

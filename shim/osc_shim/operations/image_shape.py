@@ -12,9 +12,8 @@ import re
 from typing import Optional
 
 from ..errors import Ec2Error, OapiError, to_ec2
-from ..presigned import redact
 from . import devices
-from .common import BOOT_MODES
+from .common import BOOT_MODES, DEFAULT_BOOT_MODES, SRIOV_NET_SUPPORT
 from .symbolic import is_symbolic
 
 # -- IDs ------------------------------------------------------------------------------------
@@ -85,8 +84,9 @@ def call_on(call, resource_id: str):
 
 # -- values ---------------------------------------------------------------------------------
 
-# OAPI BootModes -> EC2 BootMode: common.BOOT_MODES read backwards.
+# OAPI BootModes -> EC2 BootMode: common.BOOT_MODES read backwards, OUTSCALE's default read as none.
 BOOT_MODE_OF = {tuple(sorted(modes)): mode for mode, modes in BOOT_MODES.items()}
+BOOT_MODE_OF[tuple(sorted(DEFAULT_BOOT_MODES))] = None
 ROOT_DEVICE_TYPES = {"bsu": "ebs"}
 # OUTSCALE product codes are plain strings ("0001"); EC2's carry a type, and the only
 # type an image can carry today is marketplace.
@@ -160,8 +160,9 @@ def _non_empty(value):
 # leaves the EC2 member out, as EC2 does for what an image does not have.
 IMAGE_FIELDS: tuple = (
     ("ImageId", "ImageId", None),
-    # A pre-signed FileLocation carries a signature: shown redacted, as everywhere else.
-    ("ImageLocation", "FileLocation", lambda v: redact(v) if v else None),
+    # As OUTSCALE returns it, pre-signed URL included: answers are data a program compares with what it
+    # registered.  Logs, notices and --debug output redact it (osc_shim.redaction).
+    ("ImageLocation", "FileLocation", lambda v: v or None),
     ("State", "State", None),
     ("StateReason", "StateComment", state_reason),
     ("OwnerId", "AccountId", None),
@@ -181,7 +182,7 @@ IMAGE_FIELDS: tuple = (
     ("TpmSupport", "TpmMandatory", lambda v: "v2.0" if v else None),
 )
 # What every OUTSCALE image is, whatever the answer says.
-CONSTANT_FIELDS = {"VirtualizationType": "hvm", "Hypervisor": "xen"}
+CONSTANT_FIELDS = {"VirtualizationType": "hvm", "Hypervisor": "xen", "SriovNetSupport": SRIOV_NET_SUPPORT}
 # EC2 members always present, with this value when OAPI leaves them out.
 DEFAULTS = {"Public": False, "ImageType": "machine"}
 
