@@ -67,7 +67,10 @@ def test_product_codes_are_added_to_the_current_ones():
     ({"ImdsSupport": {"Value": "v2.0"}}, "InvalidParameter"),
     ({"OrganizationArns": ["arn:aws:organizations::1:organization/o-1"]}, "InvalidParameter"),
     ({"LaunchPermission": {"Add": [{"OrganizationArn": "arn"}]}}, "InvalidParameter"),
-    ({"LaunchPermission": {"Add": [{"Group": "friends"}]}}, "InvalidParameterValue"),
+    ({"LaunchPermission": {"Add": [{"Group": "friends"}]}}, "InvalidAMIAttributeItemValue"),
+    ({"LaunchPermission": {"Add": [{"UserId": "not-an-account"}]}}, "InvalidAMIAttributeItemValue"),
+    ({"OperationType": "add", "UserIds": ["12345"]}, "InvalidAMIAttributeItemValue"),
+    ({"OperationType": "remove", "UserGroups": ["everyone"]}, "InvalidAMIAttributeItemValue"),
     ({}, "MissingParameter"),
 ])
 def test_modify_errors(params, code):

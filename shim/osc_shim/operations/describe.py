@@ -39,7 +39,7 @@ from typing import Callable, Optional
 
 from ..errors import dry_run_error, Ec2Error, OapiError, invalid_value, to_ec2
 from .base import Call, Context, Handled, check_members
-from .image_shape import check_id, image_not_found, to_ec2_image
+from .image_shape import check_id, image_not_found, image_unavailable, to_ec2_image
 from .symbolic import is_symbolic, next_page_token
 
 DESCRIBE_IMAGES = {
@@ -424,7 +424,9 @@ def describe_images(params: dict, ctx: Context):
                 break
         if not any(is_symbolic(i) for i in found):
             seen = {i.get("ImageId") for i in found}
-            missing = [i for i in image_ids if i not in seen]
+            # Deregistered a moment ago (osc_shim.deregistered): left out, as EC2 does; never seen: NotFound.
+            gone = ctx.deregistered or ()
+            missing = [i for i in image_ids if i not in seen and i not in gone]
             if missing:
                 raise image_not_found(missing)
         return {"Images": _keep(found, scope, filters)}
@@ -441,8 +443,9 @@ def describe_images(params: dict, ctx: Context):
     return result
 
 
-def read_image(image_id: str, dry_run: bool = False):
-    """Sub-generator: the OAPI image ``image_id`` (ReadImages), or EC2's InvalidAMIID.NotFound."""
+def read_image(image_id: str, dry_run: bool = False, deregistered=()):
+    """Sub-generator: the OAPI image ``image_id`` (ReadImages), or EC2's InvalidAMIID.NotFound
+    (``InvalidAMIID.Unavailable`` for an image in ``deregistered``, Context.deregistered)."""
     check_id(image_id, "ami-")
     body = {"Filters": {"ImageIds": [image_id]}}
     if dry_run:
@@ -456,4 +459,6 @@ def read_image(image_id: str, dry_run: bool = False):
     for image in images:
         if image.get("ImageId") == image_id:
             return image
+    if image_id in (deregistered or ()):
+        raise image_unavailable(image_id)
     raise image_not_found([image_id])

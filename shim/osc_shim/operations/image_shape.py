@@ -49,6 +49,11 @@ def image_not_found(image_ids) -> Ec2Error:
     return Ec2Error("InvalidAMIID.NotFound", f"The image id '[{ids}]' does not exist")
 
 
+def image_unavailable(image_id: str) -> Ec2Error:
+    """EC2's answer about an image deregistered a moment ago (osc_shim.deregistered)."""
+    return Ec2Error("InvalidAMIID.Unavailable", f"The image ID '{image_id}' is no longer available")
+
+
 def not_found(resource_id: str) -> Optional[Ec2Error]:
     prefix = next((p for p in ID_KINDS if resource_id.startswith(p)), None)
     if prefix == "ami-":
@@ -60,9 +65,12 @@ def not_found(resource_id: str) -> Optional[Ec2Error]:
     return None
 
 
-def resource_error(err: OapiError, resource_id: str) -> Ec2Error:
-    """An OAPI error about one resource, with EC2's wording for "not found" / "malformed"."""
+def resource_error(err: OapiError, resource_id: str, deregistered=()) -> Ec2Error:
+    """An OAPI error about one resource, with EC2's wording for "not found" / "malformed";
+    an image in ``deregistered`` (Context.deregistered) is EC2's ``InvalidAMIID.Unavailable``."""
     ec2 = to_ec2(err, hint_id=resource_id)
+    if ec2.code == "InvalidAMIID.NotFound" and resource_id in (deregistered or ()):
+        return image_unavailable(resource_id)
     if ec2.code.endswith(".NotFound"):
         worded = not_found(resource_id)
         if worded is not None and worded.code == ec2.code:
@@ -74,12 +82,12 @@ def resource_error(err: OapiError, resource_id: str) -> Ec2Error:
     return ec2
 
 
-def call_on(call, resource_id: str):
+def call_on(call, resource_id: str, deregistered=()):
     """Sub-generator: one call about ``resource_id``; its errors worded as EC2 words them."""
     try:
         return (yield call)
     except OapiError as err:
-        raise resource_error(err, resource_id) from None
+        raise resource_error(err, resource_id, deregistered) from None
 
 
 # -- values ---------------------------------------------------------------------------------

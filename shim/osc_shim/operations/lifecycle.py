@@ -120,7 +120,9 @@ def deregister_image(params: dict, ctx: Context):
     body = mapped(DEREGISTER_IMAGE, params)
     if params.get("DryRun"):
         body["DryRun"] = True
-    yield from call_on(Call("DeleteImage", body, idempotent=True), image_id)
+    yield from call_on(Call("DeleteImage", body, idempotent=True), image_id, ctx.deregistered)
     if params.get("DryRun"):
         raise dry_run_error()
+    if ctx.deregistered is not None:
+        ctx.deregistered.add(image_id)
     return {"Return": True}
