@@ -97,7 +97,7 @@ def register_image(params: dict, ctx: Context):
         body["FileLocation"], manifest = _file_location(location, ctx)
 
     if manifest:
-        ignored = [CLI_NAMES[m] for m in FROM_MANIFEST if params.get(m) is not None]
+        ignored = [CLI_NAMES[m] for m in FROM_MANIFEST if params.get(m)]  # Terraform sends "" for unset
         if ignored:
             ctx.warn(f"{', '.join(ignored)} ignored: the manifest behind the pre-signed --image-location "
                      "describes the image's architecture and devices.")
