@@ -13,7 +13,9 @@ How a request is answered:
   on a many-valued attribute (tags, block devices, product codes) are not sent
   either, since OAPI may AND them.  The answer decides in both cases.
 - ``ImageIds``: only the IDs are sent, every page is read, an ID OUTSCALE does
-  not return is ``InvalidAMIID.NotFound`` (OAPI itself answers an empty list),
+  not return is ``InvalidAMIID.NotFound`` (OAPI itself answers an empty list) -- unless
+  the caller deregistered it a moment ago (``osc_shim.deregistered``): it is left out,
+  as EC2 leaves out a deregistered image,
   then the rest is applied to the answer (so another filter never turns an
   existing image into a NotFound).  ``MaxResults`` is not used with IDs, as on
   EC2 where the list of IDs bounds the answer.
@@ -43,7 +45,8 @@ from .image_shape import check_id, image_not_found, image_unavailable, to_ec2_im
 from .symbolic import is_symbolic, next_page_token
 
 DESCRIBE_IMAGES = {
-    "ImageIds": Handled("Filters.ImageIds; every page read; an ID not returned is InvalidAMIID.NotFound"),
+    "ImageIds": Handled("Filters.ImageIds; every page read; an ID not returned is InvalidAMIID.NotFound, "
+                        "unless this gateway deregistered it a moment ago: then left out, as on EC2"),
     "Owners": Handled("account IDs -> AccountIds, self -> your account ID (ReadAccounts), "
                       "other words -> AccountAliases; amazon / aws-marketplace / aws-backup-vault refused"),
     "ExecutableUsers": Handled("account IDs / self -> PermissionsToLaunchAccountIds, all -> "

@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 
 from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, OapiError, to_ec2
-from .base import Call, Context, Handled, Map, check_members, mapped
+from .base import Call, Context, Handled, Map, check_members
 from .image_shape import resource_error
 from .symbolic import is_symbolic, next_page_token
 from .common import tag_new_resource
 
 CREATE_TAGS = {
-    "Resources": Map("ResourceIds"),
+    "Resources": Handled("ResourceIds; an ID of no type OUTSCALE can tag is EC2's InvalidID"),
     "Tags": Handled("Tags; a tag without Value gets the empty value, as on EC2"),
     "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
 }
@@ -116,7 +116,7 @@ def create_tags(params: dict, ctx: Context):
     if not params.get("Tags"):
         raise missing_parameter("Tag")
     _check_tags("CreateTags", params["Tags"])
-    body = mapped(CREATE_TAGS, params)
+    body = {"ResourceIds": list(params["Resources"])}
     body["Tags"] = [{"Key": t["Key"], "Value": t.get("Value") or ""} for t in params["Tags"]]
     if params.get("DryRun"):
         body["DryRun"] = True
