@@ -19,7 +19,7 @@ from .symbolic import is_symbolic
 # -- IDs ------------------------------------------------------------------------------------
 
 # OUTSCALE IDs are <prefix>-<8 hex>; AWS's long IDs have 17 hex digits.
-_ID_BODY = r"[0-9a-f]{8}(?:[0-9a-f]{9})?"
+ID_BODY = r"[0-9a-f]{8}(?:[0-9a-f]{9})?"
 ID_KINDS = {
     # prefix: (EC2 error code when malformed, EC2 error code when unknown, what)
     "ami-": ("InvalidAMIID.Malformed", "InvalidAMIID.NotFound", "image"),
@@ -34,7 +34,7 @@ def malformed_id(value, prefix: str) -> Ec2Error:
 
 def check_id(value, prefix: str) -> str:
     """EC2's ID check: ``ami-`` + 8 (or 17) lowercase hex digits, else ``*.Malformed``."""
-    if not isinstance(value, str) or not re.fullmatch(re.escape(prefix) + _ID_BODY, value):
+    if not isinstance(value, str) or not re.fullmatch(re.escape(prefix) + ID_BODY, value):
         raise malformed_id(value, prefix)
     return value
 

@@ -16,7 +16,7 @@ import re
 
 from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, OapiError, to_ec2
 from .base import Call, Context, Handled, Map, check_members
-from .image_shape import resource_error
+from .image_shape import ID_BODY, resource_error
 from .symbolic import is_symbolic, next_page_token
 from .common import tag_new_resource
 
@@ -41,7 +41,7 @@ TAG_SPECIFICATION_MEMBERS = {
 }
 RESERVED_PREFIX = "aws:"
 # What a resource ID looks like on EC2 and OUTSCALE: <type>-<8 or 17 hex digits>.
-WELL_FORMED_ID = re.compile(r"[a-z]+(?:-[a-z]+)*-[0-9a-f]{8}(?:[0-9a-f]{9})?\Z")
+WELL_FORMED_ID = re.compile(r"[a-z]+(?:-[a-z]+)*-" + ID_BODY + r"\Z")
 
 
 def invalid_id(resources: list) -> Ec2Error:
