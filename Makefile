@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/osc-shim demo
 
-## test: install (AWS CLI v1 from PyPI, v2 from Debian), then run the whole test suite
+## test: install (AWS CLI v1 from PyPI, v2 from Debian, the clients of tests/clients), then run the whole test suite
 test: $(STAMP)
 	bash scripts/install-awscli-v2.sh
+	bash scripts/install-clients.sh
 	$(BIN)/python -m pytest
 
 ## bench: the benchmark scripts; figures go to docs/performance.md by hand

@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from .presigned import redact
+from .redaction import scrub
 
 DOC_EXPIRED_URL = ("https://oos.eu-west-2.outscale.com/bucket/object?AWSAccessKeyId=A1BC2DE3FGHIJ4LMN567"
                    "&Expires=1493971940&Signature=%2FR63JOJcFzNGubLEXckKGVIi8kk%3D")
@@ -53,10 +54,11 @@ class Runner:
         click.secho(f"\n# {title}", fg="cyan")
         click.echo("$ " + " ".join(shlex.quote(a) for a in ["aws"] + (shown or args)))
         done = subprocess.run([self.aws] + args, env=self.env, capture_output=True, text=True, timeout=120)
+        # The demo's screen is a notice for people: the pre-signed URLs the answers hold are redacted.
         if done.stdout:
-            click.echo(done.stdout.rstrip())
+            click.echo(scrub(done.stdout.rstrip()))
         if done.stderr:
-            click.secho(done.stderr.rstrip(), fg="yellow", err=False)
+            click.secho(scrub(done.stderr.rstrip()), fg="yellow", err=False)
         click.echo(f"(exit {done.returncode})")
         return done
 

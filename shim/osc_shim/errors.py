@@ -7,7 +7,6 @@ the gateway serialises it as EC2's XML error document.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -61,6 +60,8 @@ class OapiError(Exception):
     details: str = ""
     request_id: str = ""
     errors: list = field(default_factory=list)
+    # The OAPI action that was answered (set by operations.base.drive): some errors are read by it.
+    action: str = ""
 
     def __str__(self) -> str:
         return f"OAPI {self.status} {self.code} {self.type}: {self.details}".strip()
@@ -100,7 +101,6 @@ OAPI_TO_EC2 = {
     "4110": ("InvalidParameterValue", 400),
     "4001": ("InvalidParameterValue", 400),
     "4026": ("InvalidAMIName.Malformed", 400),
-    "9015": ("InvalidAMIName.Duplicate", 400),
     "4104": ("InvalidID", 400),  # EC2's code for an ID of no known kind; refined by MALFORMED_BY_PREFIX
     "5023": ("InvalidAMIID.NotFound", 400),
     "5054": ("InvalidSnapshot.NotFound", 400),
@@ -128,15 +128,22 @@ MALFORMED_BY_PREFIX = {
     "vol-": "InvalidVolumeID.Malformed",
 }
 
+# Errors whose number OUTSCALE has not confirmed, read by what is certain: (OAPI action, Type, HTTP
+# status) -> EC2 error.  A duplicate image name is a 409 ResourceConflict answering CreateImage, whether
+# its number is 9015 (duplicate-name) or 9008 (duplicate-group).
+BY_ACTION_AND_TYPE = {
+    ("CreateImage", "ResourceConflict", 409): ("InvalidAMIName.Duplicate", 400),
+}
+
 # HTTP statuses that mean "throttled" whatever the body says.
 THROTTLING_STATUSES = (429, 503)
-
-_ID_RE = re.compile(r"\b(ami|snap|i|vol)-[0-9a-zA-Z]*")
-
 
 def to_ec2(err: OapiError, hint_id: Optional[str] = None) -> Ec2Error:
     """Translate an OAPI error into the EC2 error callers already handle.
 
+    What refines the code comes from the request, never from OUTSCALE's free text: ``hint_id``
+    is the ID the failed call was about (a malformed one gets its kind's ``*.Malformed``), and the
+    action answered reads errors whose number is unconfirmed (``BY_ACTION_AND_TYPE``).
     Unknown codes keep OUTSCALE's code, type and details visible in the message.
     An error that already carries its EC2 form (``ec2``: the OAPI client gave up, and says
     why and what was created) is returned as is.
@@ -146,7 +153,7 @@ def to_ec2(err: OapiError, hint_id: Optional[str] = None) -> Ec2Error:
         return preset
     if err.status in THROTTLING_STATUSES and err.code not in OAPI_TO_EC2:
         return Ec2Error("RequestLimitExceeded", f"Request limit exceeded (OUTSCALE API answered HTTP {err.status}).", 503)
-    mapped = OAPI_TO_EC2.get(err.code)
+    mapped = BY_ACTION_AND_TYPE.get((err.action, err.type, err.status)) or OAPI_TO_EC2.get(err.code)
     detail = err.details or err.type or "no details given"
     suffix = f" (OUTSCALE API error {err.code} {err.type})".replace("  ", " ") if err.code else ""
     if mapped is None:
@@ -156,13 +163,9 @@ def to_ec2(err: OapiError, hint_id: Optional[str] = None) -> Ec2Error:
         code = err.type or "InvalidRequest"
         return Ec2Error(code, f"{detail}{suffix}", status)
     code, status = mapped
-    if code == "InvalidID":
-        ident = hint_id
-        if ident is None:
-            m = _ID_RE.search(err.details)
-            ident = m.group(0) if m else ""
+    if code == "InvalidID" and hint_id:
         for prefix, specific in MALFORMED_BY_PREFIX.items():
-            if ident.startswith(prefix):
+            if hint_id.startswith(prefix):
                 code = specific
                 break
     return Ec2Error(code, f"{detail}{suffix}", status)

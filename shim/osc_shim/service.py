@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Mapping, Optional
 
+from . import deregistered
 from .errors import Ec2Error
 from .oapi.client import OapiClient
 from .oapi.retry import Budget, policy_from
@@ -46,7 +47,8 @@ def call(operation: str, params: dict, *, region: str, credentials=None,
     translate = translator(operation, api)
     if translate is None:
         raise Ec2Error("UnsupportedOperation", f"The shim does not translate {operation}.")
-    ctx = Context(region=region, warn=warn or (lambda message: None))
+    ctx = Context(region=region, warn=warn or (lambda message: None),
+                  deregistered=_deregistered_scope(region, credentials, client))
     clients = [client] if client else []
     budgets = []  # one time budget for the whole EC2 call (OSC_SHIM_MAX_TOTAL), whatever its OAPI calls
 
@@ -69,6 +71,16 @@ def call(operation: str, params: dict, *, region: str, credentials=None,
         if problem is not None:
             raise problem from None
         raise  # a bug of the shim: each front end reports it as InternalError, without a traceback
+
+
+def _deregistered_scope(region: str, credentials, client: Optional[OapiClient]):
+    """This caller's memory of deregistered images: one per OAPI endpoint and access key."""
+    try:
+        endpoint = getattr(client, "endpoint", None) or oapi_endpoint(region, os.environ)
+    except UnknownRegion:
+        return None
+    credentials = credentials or getattr(client, "credentials", None)
+    return deregistered.RECENT.scoped((endpoint.rstrip("/"), getattr(credentials, "access_key", None)))
 
 
 def _ill_typed(operation: str, params) -> Optional[Ec2Error]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from sandbox_env import BIN, REPO, SOURCE_PATHS, clean_env  # noqa: F401  (re-exported to the tests)
 
-AK = "AKIAGATEWAYTEST0001"
-SK = "gateway/test/secret/key/0123456789abcdef"
-REGION = "eu-west-2"
+from gateway_stack import AK, REGION, SK  # noqa: F401  (one home, shared with tests/clients)
 
 

@@ -32,7 +32,8 @@ def image(image_id="ami-12345678", name="img", **over):
 class Fake:
     """answers: action -> answer dict, list of answers (one per call), callable(body), or OapiError."""
 
-    def __init__(self, answers=None, region="eu-west-2"):
+    def __init__(self, answers=None, region="eu-west-2", deregistered=None):
+        self.deregistered = deregistered  # osc_shim.deregistered.Scoped, or None
         self.answers = {k: (list(v) if isinstance(v, list) else v) for k, v in (answers or {}).items()}
         self.calls = []
         self.warnings = []
@@ -50,7 +51,7 @@ class Fake:
         return answer
 
     def run(self, operation, params):
-        ctx = Context(region=self.region, now=NOW, warn=self.warnings.append)
+        ctx = Context(region=self.region, now=NOW, warn=self.warnings.append, deregistered=self.deregistered)
         return drive(OPERATIONS[operation](dict(params), ctx), self.perform)
 
     @property

@@ -67,7 +67,10 @@ def test_product_codes_are_added_to_the_current_ones():
     ({"ImdsSupport": {"Value": "v2.0"}}, "InvalidParameter"),
     ({"OrganizationArns": ["arn:aws:organizations::1:organization/o-1"]}, "InvalidParameter"),
     ({"LaunchPermission": {"Add": [{"OrganizationArn": "arn"}]}}, "InvalidParameter"),
-    ({"LaunchPermission": {"Add": [{"Group": "friends"}]}}, "InvalidParameterValue"),
+    ({"LaunchPermission": {"Add": [{"Group": "friends"}]}}, "InvalidAMIAttributeItemValue"),
+    ({"LaunchPermission": {"Add": [{"UserId": "not-an-account"}]}}, "InvalidAMIAttributeItemValue"),
+    ({"OperationType": "add", "UserIds": ["12345"]}, "InvalidAMIAttributeItemValue"),
+    ({"OperationType": "remove", "UserGroups": ["everyone"]}, "InvalidAMIAttributeItemValue"),
     ({}, "MissingParameter"),
 ])
 def test_modify_errors(params, code):
@@ -91,8 +94,9 @@ def test_modify_unknown_image_is_worded_as_ec2():
     ("productCodes", {"ProductCodes": [{"ProductCodeId": "0001", "ProductCodeType": "marketplace"}]}),
     ("blockDeviceMapping", {"BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {
         "DeleteOnTermination": True, "SnapshotId": "snap-12345678", "VolumeSize": 10, "VolumeType": "standard"}}]}),
-    ("bootMode", {"BootMode": {"Value": "legacy-bios"}}),
+    ("bootMode", {"BootMode": {}}),  # legacy, OUTSCALE's default: no boot mode was set
     ("tpmSupport", {"TpmSupport": {}}),
+    ("sriovNetSupport", {"SriovNetSupport": {"Value": "simple"}}),
 ])
 def test_describe_image_attribute(attribute, expected):
     img = image(Description="hello", PermissionsToLaunch={"GlobalPermission": True, "AccountIds": [OTHER]})
@@ -108,7 +112,7 @@ def test_describe_image_attribute_errors():
     with pytest.raises(Ec2Error) as e:
         Fake({"ReadImages": {"Images": []}}).run("DescribeImageAttribute", {"ImageId": IMG, "Attribute": "description"})
     assert (e.value.code, e.value.message) == ("InvalidAMIID.NotFound", f"The image id '[{IMG}]' does not exist")
-    for name in ("kernel", "ramdisk", "sriovNetSupport", "uefiData", "imdsSupport", "lastLaunchedTime",
+    for name in ("kernel", "ramdisk", "uefiData", "imdsSupport", "lastLaunchedTime",
                  "deregistrationProtection"):
         f = Fake()
         with pytest.raises(Ec2Error) as e:

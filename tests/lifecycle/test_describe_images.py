@@ -36,6 +36,7 @@ def test_image_shape_is_ec2s():
         "Tags": [{"Key": "Env", "Value": "prod"}],
         "ProductCodes": [{"ProductCodeId": "0001", "ProductCodeType": "marketplace"}],
         "BootMode": "uefi-preferred", "TpmSupport": "v2.0", "VirtualizationType": "hvm", "Hypervisor": "xen",
+        "SriovNetSupport": "simple",
     }
     # Every member exists in botocore's Image shape, with its type.
     shape = EC2.shape_for("Image")
@@ -51,7 +52,7 @@ def test_image_shape_is_ec2s():
 def test_minimal_image_keeps_always_present_members_and_drops_empty_ones():
     out = to_ec2_image({"ImageId": "ami-12345678", "State": "pending"})
     assert out == {"ImageId": "ami-12345678", "State": "pending", "Public": False, "ImageType": "machine",
-                   "VirtualizationType": "hvm", "Hypervisor": "xen"}
+                   "VirtualizationType": "hvm", "Hypervisor": "xen", "SriovNetSupport": "simple"}
 
 
 def test_no_parameters_reads_everything_visible():

@@ -25,7 +25,18 @@ def test_ec2_shape():
     assert "Description" not in image and "ImageOwnerAlias" not in image and "TpmSupport" not in image
 
 
-def test_presigned_image_location_is_redacted():
-    location = to_ec2_image(OAPI_IMAGE)["ImageLocation"]
-    assert location.startswith("https://oos.eu-west-2.outscale.com/b/k?")
-    assert "SIGVALUE" not in location and "AKSECRETID" not in location and "Expires=1" in location
+def test_image_location_is_returned_as_outscale_returns_it():
+    # An answer is data: Terraform compares it with the image_location it registered.
+    assert to_ec2_image(OAPI_IMAGE)["ImageLocation"] == OAPI_IMAGE["FileLocation"]
+
+
+def test_boot_mode_only_where_one_was_set():
+    # OUTSCALE's default (legacy) is what an image registered without BootMode gets: no BootMode shown.
+    assert "BootMode" not in to_ec2_image(dict(OAPI_IMAGE, BootModes=["legacy"]))
+    assert "BootMode" not in to_ec2_image(dict(OAPI_IMAGE, BootModes=[]))
+    assert to_ec2_image(dict(OAPI_IMAGE, BootModes=["uefi"]))["BootMode"] == "uefi"
+
+
+def test_every_image_reports_sriov_simple_and_no_ena():
+    image = to_ec2_image(OAPI_IMAGE)
+    assert image["SriovNetSupport"] == "simple" and "EnaSupport" not in image

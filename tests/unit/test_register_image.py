@@ -118,12 +118,25 @@ def test_snapshot_mode_without_architecture_sends_i386():
 
 
 @pytest.mark.parametrize("member,value", [
-    ("KernelId", "aki-1"), ("RamdiskId", "ari-1"), ("SriovNetSupport", "simple"), ("EnaSupport", True),
+    ("KernelId", "aki-1"), ("RamdiskId", "ari-1"), ("EnaSupport", True),
     ("BillingProducts", ["bp-1"]), ("UefiData", "x"), ("ImdsSupport", "v2.0"),
 ])
 def test_members_without_outscale_meaning_are_refused_by_name(member, value):
     err = error_of({"Name": "abc", "RootDeviceName": "/dev/sda1", "BlockDeviceMappings": SNAP_BDM, member: value})
     assert err.code == "InvalidParameter" and member in err.message
+
+
+def test_values_stating_what_outscale_does_are_accepted_not_sent():
+    # What Terraform's aws_ami always sends.
+    _, calls = run({"Name": "abc", "RootDeviceName": "/dev/sda1", "BlockDeviceMappings": SNAP_BDM,
+                    "EnaSupport": False, "SriovNetSupport": "simple", "VirtualizationType": "hvm"})
+    assert not {"EnaSupport", "SriovNetSupport", "VirtualizationType"} & set(calls[0].body)
+
+
+def test_sriov_other_than_simple_is_invalid():
+    err = error_of({"Name": "abc", "RootDeviceName": "/dev/sda1", "BlockDeviceMappings": SNAP_BDM,
+                    "SriovNetSupport": "intel"})
+    assert err.code == "InvalidParameterValue" and "SriovNetSupport" in err.message
 
 
 @pytest.mark.parametrize("ebs_member,value", [

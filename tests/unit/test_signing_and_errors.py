@@ -46,7 +46,7 @@ def test_aws4_matches_botocore_sigv4():
 
 
 @pytest.mark.parametrize("code,status,expected", [
-    ("1", 401, ("AuthFailure", 401)), ("9015", 409, ("InvalidAMIName.Duplicate", 400)),
+    ("1", 401, ("AuthFailure", 401)),
     ("5023", 400, ("InvalidAMIID.NotFound", 400)), ("5054", 400, ("InvalidSnapshot.NotFound", 400)),
     ("3002", 400, ("InvalidParameterCombination", 400)), ("7000", 400, ("MissingParameter", 400)),
     ("6", 429, ("RequestLimitExceeded", 503)), ("", 429, ("RequestLimitExceeded", 503)),
@@ -57,8 +57,21 @@ def test_oapi_to_ec2_table(code, status, expected):
     assert (err.code, err.status) == expected
 
 
+@pytest.mark.parametrize("code", ["9015", "9008", ""])
+def test_unconfirmed_duplicate_name_read_by_action_type_and_status(code):
+    # Which number OUTSCALE answers for a duplicate image name is unconfirmed: the action, the type and
+    # the status decide, whatever the number.
+    err = OapiError(409, code, "ResourceConflict", "name taken", action="CreateImage")
+    assert (to_ec2(err).code, to_ec2(err).status) == ("InvalidAMIName.Duplicate", 400)
+    # The same type answering another action is not a duplicate image name.
+    other = to_ec2(OapiError(409, code, "ResourceConflict", "busy", action="DeleteImage"))
+    assert other.code != "InvalidAMIName.Duplicate"
+
+
 def test_malformed_id_refined_by_prefix_and_unknown_codes_kept_visible():
-    assert to_ec2(OapiError(400, "4104", "InvalidParameterValue", "invalid id snap-zz")).code == "InvalidSnapshotID.Malformed"
+    # IDs are never scraped out of OUTSCALE's free text: only the request's own ID refines the code.
+    assert to_ec2(OapiError(400, "4104", "InvalidParameterValue", "invalid id snap-zz")).code == "InvalidID"
+    assert to_ec2(OapiError(400, "4104", "InvalidParameterValue", "(ami-, snap-)")).code == "InvalidID"
     assert to_ec2(OapiError(400, "4104", "InvalidParameterValue", "bad"), hint_id="ami-x").code == "InvalidAMIID.Malformed"
     assert to_ec2(OapiError(400, "4104", "InvalidParameterValue", "invalid id foo-1")).code == "InvalidID"
     err = to_ec2(OapiError(400, "4999", "SomethingNew", "odd thing"))

@@ -10,26 +10,29 @@ codes are read first and the union is sent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from . import devices
 from .base import Call, Context, Handled, Map, Refuse, check_members, require
+from .common import SRIOV_NET_SUPPORT
 from .describe import read_image
 from .image_shape import (boot_mode, call_on, check_id, launch_permissions, product_codes)
 from .symbolic import is_symbolic
 
 MODIFY_IMAGE_ATTRIBUTE = {
     "ImageId": Map("ImageId"),
-    "Attribute": Handled("description | launchPermission | productCodes: says what Value / OperationType / "
+    "Attribute": Handled("description | launchPermission | productCodes, in any case as on EC2: says what "
+                         "Value / OperationType / "
                          "UserIds / UserGroups / ProductCodes apply to"),
     "Description": Handled("Description.Value -> Description"),
     "Value": Handled("with Attribute description -> Description"),
     "LaunchPermission": Handled("Add / Remove -> PermissionsToLaunch Additions / Removals"),
     "OperationType": Handled("add -> Additions, remove -> Removals (with UserIds / UserGroups)"),
-    "UserIds": Handled("PermissionsToLaunch AccountIds"),
-    "UserGroups": Handled("all -> PermissionsToLaunch GlobalPermission"),
+    "UserIds": Handled("PermissionsToLaunch AccountIds; not 12 digits: InvalidAMIAttributeItemValue"),
+    "UserGroups": Handled("all -> PermissionsToLaunch GlobalPermission; another group: InvalidAMIAttributeItemValue"),
     "ProductCodes": Handled("ProductCodes: added to the image's current codes (OAPI replaces the list)"),
     "OrganizationArns": Refuse("OUTSCALE has no AWS Organizations: share with account IDs (--user-ids)"),
     "OrganizationalUnitArns": Refuse("OUTSCALE has no AWS Organizations: share with account IDs (--user-ids)"),
@@ -50,7 +53,7 @@ ATTRIBUTE_VALUE = {"Value": Handled("the new value")}
 
 DESCRIBE_IMAGE_ATTRIBUTE = {
     "ImageId": Handled("ReadImages Filters.ImageIds"),
-    "Attribute": Handled("see ATTRIBUTES"),
+    "Attribute": Handled("see ATTRIBUTES; in any case, as on EC2"),
     "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
 }
 RESET_IMAGE_ATTRIBUTE = {
@@ -61,6 +64,21 @@ RESET_IMAGE_ATTRIBUTE = {
 
 GROUP_ALL = "all"
 MODIFIABLE = ("description", "launchPermission", "productCodes")
+# OUTSCALE account IDs are 12 digits, as AWS's.
+ACCOUNT_ID_RE = re.compile(r"\d{12}\Z")
+
+
+def attribute_name(name, names) -> Optional[str]:
+    """EC2 matches attribute names whatever their case (Ansible sends ``Description``, ``LaunchPermission``):
+    the canonical spelling among ``names``, or None."""
+    if not isinstance(name, str):
+        return None
+    return next((n for n in names if n.lower() == name.lower()), None)
+
+
+def item_value_error(value, item_type: str) -> Ec2Error:
+    """EC2's error for a launch permission naming no valid account or group."""
+    return Ec2Error("InvalidAMIAttributeItemValue", f'Invalid attribute item value "{value}" for {item_type} item type.')
 
 
 @dataclass(frozen=True)
@@ -85,7 +103,7 @@ ATTRIBUTES = {
     "tpmSupport": Attribute("TpmSupport", lambda img: _value("v2.0" if img.get("TpmMandatory") else None)),
     "kernel": Attribute("KernelId", unsupported="OUTSCALE images boot their own kernel; there are no kernel images (AKI)"),
     "ramdisk": Attribute("RamdiskId", unsupported="OUTSCALE images boot their own initrd; there are no RAM disk images (ARI)"),
-    "sriovNetSupport": Attribute("SriovNetSupport", unsupported="OUTSCALE VMs choose their network interface type themselves"),
+    "sriovNetSupport": Attribute("SriovNetSupport", lambda img: _value(SRIOV_NET_SUPPORT)),
     "uefiData": Attribute("UefiData", unsupported="OUTSCALE images carry no UEFI variable store"),
     "lastLaunchedTime": Attribute("LastLaunchedTime", unsupported="OUTSCALE does not record when an image was last launched"),
     "imdsSupport": Attribute("ImdsSupport", unsupported="OUTSCALE's metadata service has no IMDSv2 switch per image"),
@@ -106,11 +124,11 @@ def _permissions(items, where: str) -> dict:
             raise Ec2Error("InvalidParameterCombination", f"{where}.{i} needs either UserId or Group.")
         if group is not None:
             if group != GROUP_ALL:
-                raise invalid_value(f"{where}.{i}.Group", group, "The only group is all.")
+                raise item_value_error(group, "groupName")
             public = True
         else:
-            if not user:
-                raise invalid_value(f"{where}.{i}.UserId", user, "An account ID cannot be empty.")
+            if not ACCOUNT_ID_RE.match(str(user)):
+                raise item_value_error(user, "userId")
             if user not in accounts:
                 accounts.append(user)
     out = {}
@@ -152,10 +170,11 @@ def modify_image_attribute(params: dict, ctx: Context):
     require(params, "ImageId")
     image_id = check_id(params["ImageId"], "ami-")
     attribute = params.get("Attribute")
-    if attribute is not None and attribute not in MODIFIABLE:
-        if attribute == "imdsSupport":
+    if attribute is not None and attribute_name(attribute, MODIFIABLE) is None:
+        if attribute.lower() == "imdssupport":
             raise unsupported_parameter("Attribute", "imdsSupport: OUTSCALE's metadata service has no IMDSv2 switch per image")
         raise invalid_value("Attribute", attribute, f"Valid values on OUTSCALE: {' | '.join(MODIFIABLE)}.")
+    attribute = attribute_name(attribute, MODIFIABLE) if attribute is not None else None
 
     body = {"ImageId": image_id}
     # description
@@ -202,7 +221,7 @@ def modify_image_attribute(params: dict, ctx: Context):
         if dry_run:
             body["ProductCodes"] = codes
         else:
-            image = yield from read_image(image_id)
+            image = yield from read_image(image_id, deregistered=ctx.deregistered)
             current = image.get("ProductCodes") or []
             body["ProductCodes"] = list(dict.fromkeys(list(current) + codes))
 
@@ -217,7 +236,7 @@ def modify_image_attribute(params: dict, ctx: Context):
     for call_body in calls:
         if dry_run:
             call_body["DryRun"] = True
-        yield from call_on(Call("UpdateImage", call_body, idempotent=True), image_id)
+        yield from call_on(Call("UpdateImage", call_body, idempotent=True), image_id, ctx.deregistered)
         if dry_run:
             raise dry_run_error()
     return {}
@@ -229,14 +248,14 @@ def describe_image_attribute(params: dict, ctx: Context):
     check_members("DescribeImageAttribute", DESCRIBE_IMAGE_ATTRIBUTE, params)
     require(params, "Attribute", "ImageId")
     image_id = check_id(params["ImageId"], "ami-")
-    name = params["Attribute"]
-    rule = ATTRIBUTES.get(name)
-    if rule is None:
-        raise invalid_value("Attribute", name, f"Valid values: {' | '.join(ATTRIBUTES)}.")
+    name = attribute_name(params["Attribute"], ATTRIBUTES)
+    if name is None:
+        raise invalid_value("Attribute", params["Attribute"], f"Valid values: {' | '.join(ATTRIBUTES)}.")
+    rule = ATTRIBUTES[name]
     if rule.unsupported:
         raise Ec2Error("InvalidParameterValue",
                        f"The image attribute {name} has no OUTSCALE equivalent: {rule.unsupported}.")
-    image = yield from read_image(image_id, dry_run=bool(params.get("DryRun")))
+    image = yield from read_image(image_id, dry_run=bool(params.get("DryRun")), deregistered=ctx.deregistered)
     if is_symbolic(image):
         return {"ImageId": image_id, rule.output: image}
     return {"ImageId": image_id, rule.output: rule.read(image)}
@@ -248,13 +267,13 @@ def reset_image_attribute(params: dict, ctx: Context):
     check_members("ResetImageAttribute", RESET_IMAGE_ATTRIBUTE, params)
     require(params, "Attribute", "ImageId")
     image_id = check_id(params["ImageId"], "ami-")
-    if params["Attribute"] != "launchPermission":
+    if attribute_name(params["Attribute"], ("launchPermission",)) is None:
         raise invalid_value("Attribute", params["Attribute"], "Only launchPermission can be reset.")
     if params.get("DryRun"):
         body = {"ImageId": image_id, "PermissionsToLaunch": {"Removals": {"GlobalPermission": True}}, "DryRun": True}
-        yield from call_on(Call("UpdateImage", body, idempotent=True), image_id)
+        yield from call_on(Call("UpdateImage", body, idempotent=True), image_id, ctx.deregistered)
         raise dry_run_error()
-    image = yield from read_image(image_id)
+    image = yield from read_image(image_id, deregistered=ctx.deregistered)
     current = image.get("PermissionsToLaunch") or {}
     if is_symbolic(current):
         removals = {"AccountIds": current["AccountIds"], "GlobalPermission": True}
@@ -266,5 +285,5 @@ def reset_image_attribute(params: dict, ctx: Context):
             removals["GlobalPermission"] = True
     if removals:
         body = {"ImageId": image_id, "PermissionsToLaunch": {"Removals": removals}}
-        yield from call_on(Call("UpdateImage", body, idempotent=True), image_id)
+        yield from call_on(Call("UpdateImage", body, idempotent=True), image_id, ctx.deregistered)
     return {}

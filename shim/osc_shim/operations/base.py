@@ -32,6 +32,9 @@ class Context:
     region: str
     now: _dt.datetime = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc))
     warn: Callable[[str], None] = lambda message: None
+    # Images deregistered recently by this caller (osc_shim.deregistered.Scoped): answered as gone,
+    # not unknown.  None: nothing remembered (unit tests, osc-shim translate).
+    deregistered: Optional[object] = None
 
 
 Translator = Callable[[dict, Context], Generator[Call, dict, dict]]
@@ -103,6 +106,7 @@ def drive(steps, perform: Callable[[Call], dict]) -> dict:
             try:
                 answer = perform(call)
             except OapiError as err:
+                err.action = err.action or call.action
                 call = steps.throw(err)
             else:
                 call = steps.send(answer)

@@ -15,6 +15,11 @@ ARCHITECTURES = ("i386", "x86_64")
 DEFAULT_ARCHITECTURE = "i386"
 # EC2 BootMode -> OAPI BootModes (the modes an image is compatible with).
 BOOT_MODES = {"legacy-bios": ["legacy"], "uefi": ["uefi"], "uefi-preferred": ["uefi", "legacy"]}
+# What OUTSCALE gives an image registered without BootModes: reported as no BootMode, as EC2
+# reports an image registered without one (a client comparing with what it sent sees no change).
+DEFAULT_BOOT_MODES = ("legacy",)
+# EC2's only SriovNetSupport value; what every OUTSCALE image does (images.check_network_flags).
+SRIOV_NET_SUPPORT = "simple"
 
 
 def check_image_name(name: str, parameter: str = "Name") -> None:

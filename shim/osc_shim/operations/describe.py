@@ -13,7 +13,9 @@ How a request is answered:
   on a many-valued attribute (tags, block devices, product codes) are not sent
   either, since OAPI may AND them.  The answer decides in both cases.
 - ``ImageIds``: only the IDs are sent, every page is read, an ID OUTSCALE does
-  not return is ``InvalidAMIID.NotFound`` (OAPI itself answers an empty list),
+  not return is ``InvalidAMIID.NotFound`` (OAPI itself answers an empty list) -- unless
+  the caller deregistered it a moment ago (``osc_shim.deregistered``): it is left out,
+  as EC2 leaves out a deregistered image,
   then the rest is applied to the answer (so another filter never turns an
   existing image into a NotFound).  ``MaxResults`` is not used with IDs, as on
   EC2 where the list of IDs bounds the answer.
@@ -39,11 +41,12 @@ from typing import Callable, Optional
 
 from ..errors import dry_run_error, Ec2Error, OapiError, invalid_value, to_ec2
 from .base import Call, Context, Handled, check_members
-from .image_shape import check_id, image_not_found, to_ec2_image
+from .image_shape import check_id, image_not_found, image_unavailable, to_ec2_image
 from .symbolic import is_symbolic, next_page_token
 
 DESCRIBE_IMAGES = {
-    "ImageIds": Handled("Filters.ImageIds; every page read; an ID not returned is InvalidAMIID.NotFound"),
+    "ImageIds": Handled("Filters.ImageIds; every page read; an ID not returned is InvalidAMIID.NotFound, "
+                        "unless this gateway deregistered it a moment ago: then left out, as on EC2"),
     "Owners": Handled("account IDs -> AccountIds, self -> your account ID (ReadAccounts), "
                       "other words -> AccountAliases; amazon / aws-marketplace / aws-backup-vault refused"),
     "ExecutableUsers": Handled("account IDs / self -> PermissionsToLaunchAccountIds, all -> "
@@ -189,10 +192,11 @@ FILTERS = {
     "tag-key": Filter(lambda image: [t.get("Key") for t in image.get("Tags") or []], Server("TagKeys", many=True)),
     "virtualization-type": Filter(_one("VirtualizationType"), None, "always hvm"),
     "tpm-support": Filter(_one("TpmSupport"), None, "answer only"),
+    "sriov-net-support": Filter(_one("SriovNetSupport"), None, "always simple"),
     # EC2 filters on things OUTSCALE images never have: accepted, applied to the answer
     # (where nothing carries them, so only images that lack them... none match).
     **{name: Filter(lambda image: [], None, "OUTSCALE images never have it: nothing matches")
-       for name in ("kernel-id", "ramdisk-id", "platform", "ena-support", "sriov-net-support",
+       for name in ("kernel-id", "ramdisk-id", "platform", "ena-support",
                     "source-instance-id", "source-image-id", "source-image-region", "deprecation-time",
                     "free-tier-eligible", "image-allowed", "public-ssm-parameter-name",
                     "imds-support", "last-launched-time")},
@@ -423,7 +427,9 @@ def describe_images(params: dict, ctx: Context):
                 break
         if not any(is_symbolic(i) for i in found):
             seen = {i.get("ImageId") for i in found}
-            missing = [i for i in image_ids if i not in seen]
+            # Deregistered a moment ago (osc_shim.deregistered): left out, as EC2 does; never seen: NotFound.
+            gone = ctx.deregistered or ()
+            missing = [i for i in image_ids if i not in seen and i not in gone]
             if missing:
                 raise image_not_found(missing)
         return {"Images": _keep(found, scope, filters)}
@@ -440,8 +446,9 @@ def describe_images(params: dict, ctx: Context):
     return result
 
 
-def read_image(image_id: str, dry_run: bool = False):
-    """Sub-generator: the OAPI image ``image_id`` (ReadImages), or EC2's InvalidAMIID.NotFound."""
+def read_image(image_id: str, dry_run: bool = False, deregistered=()):
+    """Sub-generator: the OAPI image ``image_id`` (ReadImages), or EC2's InvalidAMIID.NotFound
+    (``InvalidAMIID.Unavailable`` for an image in ``deregistered``, Context.deregistered)."""
     check_id(image_id, "ami-")
     body = {"Filters": {"ImageIds": [image_id]}}
     if dry_run:
@@ -455,4 +462,6 @@ def read_image(image_id: str, dry_run: bool = False):
     for image in images:
         if image.get("ImageId") == image_id:
             return image
+    if image_id in (deregistered or ()):
+        raise image_unavailable(image_id)
     raise image_not_found([image_id])

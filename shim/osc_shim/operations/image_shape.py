@@ -12,15 +12,14 @@ import re
 from typing import Optional
 
 from ..errors import Ec2Error, OapiError, to_ec2
-from ..presigned import redact
 from . import devices
-from .common import BOOT_MODES
+from .common import BOOT_MODES, DEFAULT_BOOT_MODES, SRIOV_NET_SUPPORT
 from .symbolic import is_symbolic
 
 # -- IDs ------------------------------------------------------------------------------------
 
 # OUTSCALE IDs are <prefix>-<8 hex>; AWS's long IDs have 17 hex digits.
-_ID_BODY = r"[0-9a-f]{8}(?:[0-9a-f]{9})?"
+ID_BODY = r"[0-9a-f]{8}(?:[0-9a-f]{9})?"
 ID_KINDS = {
     # prefix: (EC2 error code when malformed, EC2 error code when unknown, what)
     "ami-": ("InvalidAMIID.Malformed", "InvalidAMIID.NotFound", "image"),
@@ -35,7 +34,7 @@ def malformed_id(value, prefix: str) -> Ec2Error:
 
 def check_id(value, prefix: str) -> str:
     """EC2's ID check: ``ami-`` + 8 (or 17) lowercase hex digits, else ``*.Malformed``."""
-    if not isinstance(value, str) or not re.fullmatch(re.escape(prefix) + _ID_BODY, value):
+    if not isinstance(value, str) or not re.fullmatch(re.escape(prefix) + ID_BODY, value):
         raise malformed_id(value, prefix)
     return value
 
@@ -50,6 +49,11 @@ def image_not_found(image_ids) -> Ec2Error:
     return Ec2Error("InvalidAMIID.NotFound", f"The image id '[{ids}]' does not exist")
 
 
+def image_unavailable(image_id: str) -> Ec2Error:
+    """EC2's answer about an image deregistered a moment ago (osc_shim.deregistered)."""
+    return Ec2Error("InvalidAMIID.Unavailable", f"The image ID '{image_id}' is no longer available")
+
+
 def not_found(resource_id: str) -> Optional[Ec2Error]:
     prefix = next((p for p in ID_KINDS if resource_id.startswith(p)), None)
     if prefix == "ami-":
@@ -61,9 +65,12 @@ def not_found(resource_id: str) -> Optional[Ec2Error]:
     return None
 
 
-def resource_error(err: OapiError, resource_id: str) -> Ec2Error:
-    """An OAPI error about one resource, with EC2's wording for "not found" / "malformed"."""
+def resource_error(err: OapiError, resource_id: str, deregistered=()) -> Ec2Error:
+    """An OAPI error about one resource, with EC2's wording for "not found" / "malformed";
+    an image in ``deregistered`` (Context.deregistered) is EC2's ``InvalidAMIID.Unavailable``."""
     ec2 = to_ec2(err, hint_id=resource_id)
+    if ec2.code == "InvalidAMIID.NotFound" and resource_id in (deregistered or ()):
+        return image_unavailable(resource_id)
     if ec2.code.endswith(".NotFound"):
         worded = not_found(resource_id)
         if worded is not None and worded.code == ec2.code:
@@ -75,18 +82,19 @@ def resource_error(err: OapiError, resource_id: str) -> Ec2Error:
     return ec2
 
 
-def call_on(call, resource_id: str):
+def call_on(call, resource_id: str, deregistered=()):
     """Sub-generator: one call about ``resource_id``; its errors worded as EC2 words them."""
     try:
         return (yield call)
     except OapiError as err:
-        raise resource_error(err, resource_id) from None
+        raise resource_error(err, resource_id, deregistered) from None
 
 
 # -- values ---------------------------------------------------------------------------------
 
-# OAPI BootModes -> EC2 BootMode: common.BOOT_MODES read backwards.
+# OAPI BootModes -> EC2 BootMode: common.BOOT_MODES read backwards, OUTSCALE's default read as none.
 BOOT_MODE_OF = {tuple(sorted(modes)): mode for mode, modes in BOOT_MODES.items()}
+BOOT_MODE_OF[tuple(sorted(DEFAULT_BOOT_MODES))] = None
 ROOT_DEVICE_TYPES = {"bsu": "ebs"}
 # OUTSCALE product codes are plain strings ("0001"); EC2's carry a type, and the only
 # type an image can carry today is marketplace.
@@ -160,8 +168,9 @@ def _non_empty(value):
 # leaves the EC2 member out, as EC2 does for what an image does not have.
 IMAGE_FIELDS: tuple = (
     ("ImageId", "ImageId", None),
-    # A pre-signed FileLocation carries a signature: shown redacted, as everywhere else.
-    ("ImageLocation", "FileLocation", lambda v: redact(v) if v else None),
+    # As OUTSCALE returns it, pre-signed URL included: answers are data a program compares with what it
+    # registered.  Logs, notices and --debug output redact it (osc_shim.redaction).
+    ("ImageLocation", "FileLocation", lambda v: v or None),
     ("State", "State", None),
     ("StateReason", "StateComment", state_reason),
     ("OwnerId", "AccountId", None),
@@ -181,7 +190,7 @@ IMAGE_FIELDS: tuple = (
     ("TpmSupport", "TpmMandatory", lambda v: "v2.0" if v else None),
 )
 # What every OUTSCALE image is, whatever the answer says.
-CONSTANT_FIELDS = {"VirtualizationType": "hvm", "Hypervisor": "xen"}
+CONSTANT_FIELDS = {"VirtualizationType": "hvm", "Hypervisor": "xen", "SriovNetSupport": SRIOV_NET_SUPPORT}
 # EC2 members always present, with this value when OAPI leaves them out.
 DEFAULTS = {"Public": False, "ImageType": "machine"}
 

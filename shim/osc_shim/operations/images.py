@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .. import presigned
-from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter
+from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from . import devices
 from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
-from .common import BOOT_MODES, DEFAULT_ARCHITECTURE, check_architecture, check_image_name, tag_new_resource
+from .common import BOOT_MODES, DEFAULT_ARCHITECTURE, SRIOV_NET_SUPPORT, check_architecture, check_image_name, tag_new_resource
 from .tags import tag_snapshots_of, tag_specifications
 
 REGISTER_IMAGE = {
@@ -17,15 +17,17 @@ REGISTER_IMAGE = {
     "RootDeviceName": Handled("RootDeviceName; must be /dev/sda1"),
     "BlockDeviceMappings": Handled("BlockDeviceMappings, Ebs -> Bsu"),
     "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
-    "BootMode": Handled("BootModes: legacy-bios -> legacy, uefi -> uefi, uefi-preferred -> uefi + legacy"),
+    "BootMode": Handled("BootModes: legacy-bios -> legacy, uefi -> uefi, uefi-preferred -> uefi + legacy; "
+                        "answers show no BootMode for legacy, OUTSCALE's default"),
     "TpmSupport": Handled("TpmMandatory: v2.0 -> true"),
     "TagSpecifications": Handled("image -> CreateTags on the new image; snapshot -> CreateTags on the snapshots "
                                  "CreateImage lists"),
     "VirtualizationType": Handled("OUTSCALE images are hvm: hvm accepted, anything else refused"),
     "KernelId": Refuse("OUTSCALE images boot their own kernel; there are no kernel images (AKI)"),
     "RamdiskId": Refuse("OUTSCALE images boot their own initrd; there are no RAM disk images (ARI)"),
-    "SriovNetSupport": Refuse("OUTSCALE VMs choose their network interface type themselves"),
-    "EnaSupport": Refuse("OUTSCALE VMs have no ENA setting"),
+    "SriovNetSupport": Handled("simple accepted, not sent: the only value EC2 defines, and every OUTSCALE image "
+                               "is launched with OUTSCALE's own fast virtual NIC, so every image reports it"),
+    "EnaSupport": Handled("false accepted, not sent (OUTSCALE VMs have no ENA, which false states); true refused"),
     "BillingProducts": Refuse("OUTSCALE has no billing products; product codes are set with modify-image-attribute"),
     "UefiData": Refuse("OUTSCALE images carry no UEFI variable store"),
     "ImdsSupport": Refuse("OUTSCALE's metadata service has no IMDSv2 switch per image"),
@@ -64,6 +66,17 @@ def _file_location(location: str, ctx: Context) -> tuple:
     return location, True
 
 
+def check_network_flags(params: dict) -> None:
+    """EnaSupport / SriovNetSupport: values stating what OUTSCALE does anyway pass (Terraform always sends
+    EnaSupport=false and SriovNetSupport=simple); a value asking for something else is refused."""
+    if params.get("EnaSupport"):
+        raise unsupported_parameter("EnaSupport", "true: OUTSCALE VMs have no Elastic Network Adapter "
+                                    "(false, or leaving it out, is accepted)")
+    sriov = params.get("SriovNetSupport")
+    if sriov is not None and sriov != SRIOV_NET_SUPPORT:
+        raise invalid_value("SriovNetSupport", sriov, f"The only value is {SRIOV_NET_SUPPORT}.")
+
+
 def register_image(params: dict, ctx: Context):
     check_members("RegisterImage", REGISTER_IMAGE, params)
     require(params, "Name")
@@ -75,6 +88,7 @@ def register_image(params: dict, ctx: Context):
 
     if params.get("Architecture") is not None:
         check_architecture(params["Architecture"])
+    check_network_flags(params)
 
     body = mapped(REGISTER_IMAGE, params)
     location = params.get("ImageLocation")
@@ -83,7 +97,7 @@ def register_image(params: dict, ctx: Context):
         body["FileLocation"], manifest = _file_location(location, ctx)
 
     if manifest:
-        ignored = [CLI_NAMES[m] for m in FROM_MANIFEST if params.get(m) is not None]
+        ignored = [CLI_NAMES[m] for m in FROM_MANIFEST if params.get(m)]  # Terraform sends "" for unset
         if ignored:
             ctx.warn(f"{', '.join(ignored)} ignored: the manifest behind the pre-signed --image-location "
                      "describes the image's architecture and devices.")

@@ -42,7 +42,8 @@ COPY_IMAGE = {
 }
 
 DEREGISTER_IMAGE = {
-    "ImageId": Map("ImageId"),
+    "ImageId": Handled("DeleteImage ImageId; remembered as deregistered (osc_shim.deregistered): deregistering "
+                       "it again is InvalidAMIID.Unavailable, as on EC2"),
     "DeleteAssociatedSnapshots": Handled("false accepted; true refused: delete the snapshots with "
                                          "delete-snapshot after deregistering"),
     "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
@@ -117,10 +118,12 @@ def deregister_image(params: dict, ctx: Context):
     if params.get("DeleteAssociatedSnapshots"):
         raise unsupported_parameter("DeleteAssociatedSnapshots",
                                     "deregister the image, then delete its snapshots with delete-snapshot")
-    body = mapped(DEREGISTER_IMAGE, params)
+    body = {"ImageId": image_id}
     if params.get("DryRun"):
         body["DryRun"] = True
-    yield from call_on(Call("DeleteImage", body, idempotent=True), image_id)
+    yield from call_on(Call("DeleteImage", body, idempotent=True), image_id, ctx.deregistered)
     if params.get("DryRun"):
         raise dry_run_error()
+    if ctx.deregistered is not None:
+        ctx.deregistered.add(image_id)
     return {"Return": True}

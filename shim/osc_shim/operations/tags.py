@@ -12,13 +12,16 @@ OAPI's ``ResourceTag`` always carries a ``Value``:
 
 from __future__ import annotations
 
-from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter
-from .base import Call, Context, Handled, Map, check_members, mapped
+import re
+
+from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, OapiError, to_ec2
+from .base import Call, Context, Handled, Map, check_members
+from .image_shape import ID_BODY, resource_error
 from .symbolic import is_symbolic, next_page_token
 from .common import tag_new_resource
 
 CREATE_TAGS = {
-    "Resources": Map("ResourceIds"),
+    "Resources": Handled("ResourceIds; an ID of no type OUTSCALE can tag is EC2's InvalidID"),
     "Tags": Handled("Tags; a tag without Value gets the empty value, as on EC2"),
     "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
 }
@@ -37,6 +40,28 @@ TAG_SPECIFICATION_MEMBERS = {
     "Tags": Handled("CreateTags on those resources"),
 }
 RESERVED_PREFIX = "aws:"
+# What a resource ID looks like on EC2 and OUTSCALE: <type>-<8 or 17 hex digits>.
+WELL_FORMED_ID = re.compile(r"[a-z]+(?:-[a-z]+)*-" + ID_BODY + r"\Z")
+
+
+def invalid_id(resources: list) -> Ec2Error:
+    """EC2's answer when a resource ID is of no type that can be tagged: ``InvalidID`` naming it.
+
+    Which ID OUTSCALE refused is read from the request (the first that is not even well formed,
+    else the first), never from OUTSCALE's message."""
+    suspect = next((r for r in resources if not WELL_FORMED_ID.match(str(r))), resources[0])
+    return Ec2Error("InvalidID", f"The ID '{suspect}' is not valid")
+
+
+def _tag_call(call: Call, resources: list):
+    """Sub-generator: a CreateTags / DeleteTags / ReadTags call, its errors as EC2's tag calls answer them."""
+    try:
+        return (yield call)
+    except OapiError as err:
+        cause = resource_error(err, resources[0]) if len(resources) == 1 else to_ec2(err)
+        if cause.code == "InvalidID" or cause.code.endswith(".Malformed"):
+            raise invalid_id(resources) from None
+        raise cause from None
 
 
 def _check_tags(operation: str, tags, where: str = "Tag") -> None:
@@ -91,11 +116,11 @@ def create_tags(params: dict, ctx: Context):
     if not params.get("Tags"):
         raise missing_parameter("Tag")
     _check_tags("CreateTags", params["Tags"])
-    body = mapped(CREATE_TAGS, params)
+    body = {"ResourceIds": list(params["Resources"])}
     body["Tags"] = [{"Key": t["Key"], "Value": t.get("Value") or ""} for t in params["Tags"]]
     if params.get("DryRun"):
         body["DryRun"] = True
-    yield Call("CreateTags", body, idempotent=True)
+    yield from _tag_call(Call("CreateTags", body, idempotent=True), body["ResourceIds"])
     if params.get("DryRun"):
         raise dry_run_error()
     return {}
@@ -111,7 +136,7 @@ def _current_tags(resource_ids: list, keys: list):
         body = {"Filters": filters}
         if token:
             body["NextPageToken"] = token
-        answer = yield Call("ReadTags", body, idempotent=True)
+        answer = yield from _tag_call(Call("ReadTags", body, idempotent=True), list(resource_ids))
         page = answer.get("Tags") or []
         if is_symbolic(page):
             return page
@@ -135,7 +160,7 @@ def delete_tags(params: dict, ctx: Context):
     if params.get("DryRun"):
         body["Tags"] = exact + [{"Key": k, "Value": ""} for k in any_value]
         body["DryRun"] = True
-        yield Call("DeleteTags", body, idempotent=True)
+        yield from _tag_call(Call("DeleteTags", body, idempotent=True), resources)
         raise dry_run_error()
 
     pairs = list(exact)
@@ -158,5 +183,5 @@ def delete_tags(params: dict, ctx: Context):
     if not pairs:
         return {}  # nothing to delete: EC2 answers success too
     body["Tags"] = pairs
-    yield Call("DeleteTags", body, idempotent=True)
+    yield from _tag_call(Call("DeleteTags", body, idempotent=True), resources)
     return {}
