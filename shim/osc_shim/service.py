@@ -36,9 +36,10 @@ def make_client(region: str, credentials, environ=os.environ, **options) -> Oapi
 
 def call(operation: str, params: dict, *, region: str, credentials=None,
          warn: Optional[Callable[[str], None]] = None, client: Optional[OapiClient] = None,
-         retried: bool = False, settings: Optional[Mapping] = None) -> dict:
+         retried: bool = False, settings: Optional[Mapping] = None, invocation: Optional[str] = None) -> dict:
     """``retried``: the front end's client says this request repeats an earlier one (an SDK retry):
-    a create it asks for may already have happened (``oapi.client.OapiClient.perform``).
+    a create it asks for may already have happened (``oapi.client.OapiClient.perform``); ``invocation``:
+    the client's ID of the request, the same on its retries (``amz-sdk-invocation-id``).
     ``settings``: retry/timeout settings from the front end (``oapi.retry.policy_from``)."""
     translator = OPERATIONS.get(operation)
     if translator is None:
@@ -55,7 +56,8 @@ def call(operation: str, params: dict, *, region: str, credentials=None,
         if not budgets:
             policy = getattr(clients[0], "retry", None)
             budgets.append(Budget(policy) if policy is not None else None)
-        return clients[0].perform(step, plan_for(step), warn=ctx.warn, retried=retried, budget=budgets[0])
+        return clients[0].perform(step, plan_for(step), warn=ctx.warn, retried=retried, budget=budgets[0],
+                                 invocation=invocation)
 
     try:
         return drive(translator(dict(params), ctx), perform)

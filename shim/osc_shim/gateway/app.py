@@ -170,7 +170,8 @@ class Gateway:
             params = qp.parse_params(action, rest)
             warnings = []
             # An SDK retry (amz-sdk-request: attempt=2...) may repeat a create that already happened.
-            extra = {"client": self._oapi_client(), "retried": _sdk_retry(headers)} if self._make_client else {}
+            extra = {"client": self._oapi_client(), "retried": _sdk_retry(headers),
+                     "invocation": headers.get("amz-sdk-invocation-id", "")[:64] or None} if self._make_client else {}
             result = self._call(action, params, region=self.config.region, credentials=self.config.credentials,
                                 warn=warnings.append, **extra)
             for message in warnings:
