@@ -14,6 +14,7 @@ from .errors import Ec2Error
 from .oapi.client import OapiClient
 from .oapi.retry import Budget, policy_from
 from .operations import OPERATIONS
+from .operations import limits
 from .operations.base import Context, drive
 from .operations.reconcile import plan_for
 from .regions import UnknownRegion, oapi_endpoint
@@ -44,6 +45,7 @@ def call(operation: str, params: dict, *, region: str, credentials=None,
     translator = OPERATIONS.get(operation)
     if translator is None:
         raise Ec2Error("UnsupportedOperation", f"The shim does not translate {operation}.")
+    limits.check(operation, params)  # before anything is sent, whatever the front end
     ctx = Context(region=region, warn=warn or (lambda message: None))
     clients = [client] if client else []
     budgets = []  # one time budget for the whole EC2 call (OSC_SHIM_MAX_TOTAL), whatever its OAPI calls

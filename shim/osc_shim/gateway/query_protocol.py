@@ -35,7 +35,7 @@ from collections.abc import Mapping as _Mapping
 from typing import Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import parse_qsl
 
-from osc_shim.errors import Ec2Error
+from osc_shim.errors import Ec2Error, clip
 
 EC2_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -100,7 +100,7 @@ def _members_by_wire(shape) -> dict:
 # ----------------------------------------------------------------- parsing --
 
 def _unknown(path: str) -> Ec2Error:
-    return Ec2Error("UnknownParameter", f"The parameter {path} is not recognized")
+    return Ec2Error("UnknownParameter", f"The parameter {clip(path)} is not recognized")
 
 
 def _full_key(path: str, node) -> str:
@@ -112,8 +112,7 @@ def _full_key(path: str, node) -> str:
 
 
 def _bad_value(path: str, value, why: str) -> Ec2Error:
-    shown = value if len(str(value)) <= 80 else str(value)[:77] + "..."
-    return Ec2Error("InvalidParameterValue", f"Value ({shown}) for parameter {path} is invalid. {why}")
+    return Ec2Error("InvalidParameterValue", f"Value ({clip(value)}) for parameter {clip(path)} is invalid. {why}")
 
 
 def decode_form(body) -> List[Tuple[str, str]]:
@@ -144,8 +143,7 @@ def split_action(pairs: Iterable[Tuple[str, str]]) -> Tuple[str, List[Tuple[str,
     if not action:
         raise Ec2Error("MissingAction", "The request is missing an action or a required parameter.")
     if action not in operation_names():
-        shown = action if len(action) <= 80 else action[:77] + "..."
-        raise Ec2Error("InvalidAction", f"The action {shown} is not valid for this web service.")
+        raise Ec2Error("InvalidAction", f"The action {clip(action)} is not valid for this web service.")
     shape = operation_model(action).input_shape
     members = _members_by_wire(shape) if shape is not None else {}
     rest = [(key, value) for key, value in pairs
@@ -173,7 +171,7 @@ def parse_params(operation: str, pairs: Iterable[Tuple[str, str]]) -> dict:
         if last in node:
             if isinstance(node[last], dict):
                 raise _unknown(".".join(parts))
-            raise Ec2Error("InvalidParameterValue", f"The parameter {key} is given more than once.")
+            raise Ec2Error("InvalidParameterValue", f"The parameter {clip(key)} is given more than once.")
         node[last] = value
     if shape is None:
         if tree:
@@ -247,7 +245,7 @@ def _parse_map(shape, node: dict, path: str) -> dict:
     for _, k, entry in sorted((_list_index(k, base), k, v) for k, v in entries.items()):
         epath = f"{base}.{k}"
         if not isinstance(entry, dict) or kname not in entry:
-            raise Ec2Error("MissingParameter", f"The request must contain the parameter {epath}.{kname}")
+            raise Ec2Error("MissingParameter", f"The request must contain the parameter {clip(epath)}.{kname}")
         extra = set(entry) - {kname, vname}
         if extra:
             raise _unknown(f"{epath}.{sorted(extra)[0]}")
