@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import uuid
+from typing import Optional
 
 from ..signing import SignatureError, verify
 from . import accounts, exports, hooks, images, schema, snapshots, tags
@@ -44,10 +45,11 @@ def _headers(environ) -> dict:
 
 class EmulatorApp:
     def __init__(self, cloud: Cloud, *, max_body: int = MAX_BODY, hooks_enabled: bool = True,
-                 check_responses: bool = True):
+                 check_responses: bool = True, control_token: Optional[str] = None):
         self.cloud = cloud
         self.max_body = max_body
         self.hooks_enabled = hooks_enabled
+        self.control_token = control_token  # hooks.refusal: required on every hook request when set
         self.check_responses = check_responses
         self.faults = FaultInjector()  # injected faults (fault_injection.py); none by default
 
@@ -56,6 +58,10 @@ class EmulatorApp:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         if self.hooks_enabled and path.startswith(hooks.PREFIX):
+            refused = hooks.refusal(_headers(environ), self.control_token)
+            if refused is not None:
+                log.info("%s %s -> %d (no control token)", method, path, refused[0])
+                return self._send(start_response, *refused)
             body = self._read(environ)
             if body is None:
                 status, answer = 413, {"Error": "body too large"}

@@ -37,6 +37,11 @@ from ..signing import OSC4, sign_headers
 from .retry import (FINAL, THROTTLED, THROTTLING_CODES, TRANSIENT, UNSENT, Budget, RetryPolicy, RetryQuota,
                     classify)
 
+try:  # 3x faster than json on large answers (a ReadImages of 1,000 images is ~750 KB); optional
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - the standard library does the same, slower
+    _loads = json.loads
+
 USER_AGENT = "awscli-plugin-outscale/0.1"
 log = logging.getLogger("osc_shim.oapi")
 # An attempt needs at least this much of the budget to be worth starting.
@@ -194,7 +199,7 @@ class OapiClient:
         except Exception:  # the body broke off while being read
             raise Garbled(status, "an answer that broke off", truncated=True) from None
         try:
-            data = json.loads(raw) if raw and raw.strip() else None
+            data = _loads(raw) if raw and raw.strip() else None
         except (ValueError, UnicodeDecodeError):
             cut = raw.lstrip()[:1] in (b"{", b"[")
             raise Garbled(status, "a truncated JSON body" if cut else "a body that is not JSON", truncated=cut) \
