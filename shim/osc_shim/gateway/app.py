@@ -167,6 +167,7 @@ class Gateway:
 
         if action in self._supported():
             info["route"] = "shim"
+            log.debug("%s %s: route shim (translated to OAPI calls)", request_id, action)
             params = qp.parse_params(action, rest)
             warnings = []
             # An SDK retry (amz-sdk-request: attempt=2...) may repeat a create that already happened.
@@ -183,6 +184,7 @@ class Gateway:
                            f"The action {action} is not translated by the OUTSCALE shim, and this gateway does not "
                            f"forward to FCU (it was started with --no-forward).", 400)
         info["route"] = "fcu"
+        log.debug("%s %s: route fcu (forwarded to %s)", request_id, action, self.fcu_url)
         if method == "POST" and not query:
             payload = body
         else:  # GET, or parameters split between query and body: send them all as a form body
@@ -258,7 +260,7 @@ def _guard_logs(credentials) -> None:
         redaction.remember(frozen.secret_key, getattr(frozen, "token", None))
     except Exception:  # credentials are checked where they are used
         pass
-    redaction.guard_loggers("osc_shim.gateway", "osc_shim.gateway.access")
+    redaction.guard_loggers("osc_shim.gateway", "osc_shim.gateway.access", "osc_shim.oapi")
 
 
 def _headers(environ) -> dict:

@@ -190,6 +190,10 @@ def _setup_logging(access_log: str, quiet: bool, level: str) -> None:
         handler = logging.StreamHandler(sys.stderr) if access_log == "-" else logging.FileHandler(access_log)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         access.addHandler(handler)
+    from osc_shim import redaction
+
+    # Every line printed goes through the redaction filter, whichever osc_shim logger wrote it.
+    redaction.guard_handlers("osc_shim", "osc_shim.gateway.access")
     logging.getLogger("waitress").setLevel(logging.WARNING)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is N" under load
 

@@ -234,6 +234,8 @@ class OapiClient:
                 raise _GaveUp("time")
             state.attempts += 1
             state.timeout_used = timeout[1]
+            log.debug("OAPI call %s to %s: attempt %d of %d (read timeout %.1f s, %.1f s left)", action,
+                      self.endpoint, state.attempts, self.retry.max_attempts, timeout[1], budget.remaining())
             try:
                 answer = self._parse(self._send_once(action, payload, timeout))
             except TransportError as exc:
@@ -271,8 +273,10 @@ class OapiClient:
                 state.timed_out = False
             else:
                 self.quota.release(taken)
+                log.debug("OAPI call %s: answered (attempt %d)", action, state.attempts)
                 return answer
             state.kind = kind
+            log.debug("OAPI call %s: attempt %d failed: %s (%s)", action, state.attempts, state.detail, kind)
             if kind == TRANSIENT:
                 state.maybe_processed = True
                 if not idempotent:
@@ -285,6 +289,7 @@ class OapiClient:
             pause = self.retry.delay(state.attempts, self._rng)
             if budget.remaining(reserve) - pause < MIN_ATTEMPT:
                 raise _GaveUp("time")
+            log.debug("OAPI call %s: retrying in %.2f s", action, pause)
             self._sleep(pause)
 
     def call(self, action: str, body: dict, *, idempotent: bool = False) -> dict:
@@ -339,6 +344,7 @@ class OapiClient:
             try:
                 return self._attempts(call.action, payload, call.idempotent, budget, state, reserve)
             except _GaveUp as stop:
+                log.debug("%s: giving up (%s) after %d attempt(s)", call.action, stop.why, state.attempts)
                 checked = None
                 if finds and maybe_done:  # an earlier attempt may have made it: say which, or return it
                     checked = self._earlier_attempt(plan, call, since, before, budget, retried, warn)
@@ -346,6 +352,7 @@ class OapiClient:
                         return checked.answer
                 raise self._gave_up(call, plan, state, budget, stop.why, maybe_done, checked) from None
             except _Ambiguous:
+                log.debug("%s: the answer was lost (%s): reconciling", call.action, state.detail)
                 maybe_done = True
                 if not finds:
                     raise self._gave_up(call, plan, state, budget, "ambiguous", True) from None
@@ -358,6 +365,7 @@ class OapiClient:
                     verdict = self._find(plan, call, since, before, budget)
                 lost = f"{call.action} got no usable answer ({state.detail})"
                 what = plan.what(call)
+                log.debug("%s: reconciliation verdict: %s", call.action, type(verdict).__name__)
                 if isinstance(verdict, rec.Found):
                     warn(f"{lost}; the {what} it made was found: {verdict.resource_id}.")
                     return verdict.answer
@@ -415,6 +423,8 @@ class OapiClient:
 
         window = rec.CLIENT_RETRY_WINDOW if retried else 0.0
         verdict = self._find(plan, call, since - window, before, budget)
+        log.debug("%s: an earlier attempt may have done it; reconciliation verdict: %s", call.action,
+                  type(verdict).__name__)
         if isinstance(verdict, rec.Found):
             warn(f"{call.action}: the {plan.what(call)} was made by an earlier attempt whose answer "
                  f"was lost: {verdict.resource_id}.")
