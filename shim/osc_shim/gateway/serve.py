@@ -25,8 +25,9 @@ MAX_CONNECTIONS = 4096
 
 # glibc gives each thread that allocates its own malloc arena: with 8 workers building large answers
 # (a DescribeImages of 1,000 images is ~1 MB of XML) the freed memory stays spread over 8 arenas.
-# Two arenas, and handing free pages back after a large answer, keep the process within ~60 MiB.
-MALLOC_ARENAS = 2
+# One arena (the GIL serialises allocation anyway), and handing free pages back after a large answer,
+# keep the process within ~60 MiB under load (bench/gateway_load_bench.py).
+MALLOC_ARENAS = 1
 LARGE_ANSWER = 256 * 1024
 _M_ARENA_MAX = -8
 
