@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
 import time
 
 import pytest
 
 from osc_shim.emulator.fault_injection import KINDS
 
-from reliability_env import ACCESS_KEY, AWS, HOLD, REGION, SECRET_KEY, clean_env
-from test_secrets import assert_clean, aws, manifest_url, secrets_of  # noqa: F401  (aws: a fixture)
+from reliability_env import ACCESS_KEY, HOLD, REGION, SECRET_KEY
+from test_secrets import assert_clean, aws, manifest_url, secrets_of, serve_debug  # noqa: F401  (aws: a fixture)
 
 
 def fault(kind: str) -> dict:
@@ -23,23 +22,7 @@ def fault(kind: str) -> dict:
 
 @pytest.fixture
 def debug_gateway(emu, tmp_path):
-    home = tmp_path / "gw-home"
-    home.mkdir()
-    env = clean_env(home, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
-                    OSC_SHIM_READ_TIMEOUT="1", OSC_SHIM_MAX_TOTAL="8", OSC_SHIM_BACKOFF_BASE="0.05")
-    proc = subprocess.Popen([str(AWS.parent / "osc-shim"), "serve", "--port", "0", "--region", REGION,
-                             "--no-forward", "--api-endpoint", emu.api_url, "--log-level", "debug"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines, url = [], None
-    deadline = time.monotonic() + 30
-    while url is None and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        match = re.search(r"listening on (http://\S+)", line)
-        url = match.group(1) if match else None
-    assert url, "".join(lines)
+    proc, lines, url = serve_debug(emu, tmp_path)
 
     def log() -> str:
         proc.send_signal(signal.SIGTERM)
