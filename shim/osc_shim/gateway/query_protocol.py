@@ -398,19 +398,23 @@ class _StructureWriter:
     """Writes a structure's members.  Strings (most of an answer: a DescribeImages of 1,000 images has
     ~20,000) are written inline, without a call per value: the serialiser's main cost."""
 
-    __slots__ = ("shape", "members", "plan")
+    __slots__ = ("shape", "members", "plan", "tags")
 
     def __init__(self, shape):
         self.shape = shape
         self.members = shape.members
         self.plan = {}  # member name -> (open tag, close tag, writer or None for a string, tag)
+        self.tags = {}  # tag -> (open tag, close tag): a list of 1,000 items has one item tag
 
     def __call__(self, out, value, tag):
-        if not isinstance(value, _Mapping):
+        if value.__class__ is not dict and not isinstance(value, _Mapping):
             raise TypeError(f"{tag}: expected a dict for structure {self.shape.name}, got {type(value).__name__}")
-        out.append(f"<{tag}>")
+        tags = self.tags.get(tag)
+        if tags is None:
+            tags = self.tags[tag] = (f"<{tag}>", f"</{tag}>")
+        out.append(tags[0])
         self.write_members(out, value)
-        out.append(f"</{tag}>")
+        out.append(tags[1])
 
     def write_members(self, out, value) -> None:
         plan = self.plan
