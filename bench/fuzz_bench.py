@@ -105,7 +105,9 @@ def fault_matrix(fronts, quick: bool) -> list:
             for operation in ("RegisterImage", "CreateImage", "CopyImage", "ExportImage", "DeregisterImage",
                               "CreateTags"):
                 for case in (cases if operation == "RegisterImage" else fm.SHORT):
-                    outcomes.append(("shim", fm.run_case(emu, operation, case, fm.shim_driver(emu))))
+                    for older in ((False, True) if operation in fm.CREATES else (False,)):
+                        outcomes.append(("shim", fm.run_case(emu, operation, case, fm.shim_driver(emu),
+                                                             older=older)))
         if "cli" in fronts and env.AWS.exists():
             import tempfile
 
@@ -113,8 +115,9 @@ def fault_matrix(fronts, quick: bool) -> list:
 
             aws = Aws(Path(tempfile.mkdtemp(prefix="fuzz-bench-aws-")), emu)
             for case in cases:
-                outcomes.append(("aws cli + plugin", fm.run_case(emu, "RegisterImage", case, cli_driver(aws),
-                                                                 bound=CLI_BOUND)))
+                for older in (False, True):
+                    outcomes.append(("aws cli + plugin", fm.run_case(emu, "RegisterImage", case, cli_driver(aws),
+                                                                     bound=CLI_BOUND, older=older)))
         if "gateway" in fronts:
             from osc_shim.gateway.app import create_app
             from osc_shim.gateway.serve import GatewayServer
@@ -128,8 +131,10 @@ def fault_matrix(fronts, quick: bool) -> list:
             try:
                 ec2 = client(server)
                 for case in cases:
-                    outcomes.append(("boto3 + gateway", fm.run_case(emu, "RegisterImage", case, boto3_driver(ec2),
-                                                                    bound=GATEWAY_BOUND)))
+                    for older in (False, True):
+                        outcomes.append(("boto3 + gateway", fm.run_case(emu, "RegisterImage", case,
+                                                                        boto3_driver(ec2), bound=GATEWAY_BOUND,
+                                                                        older=older)))
             finally:
                 server.shutdown()
                 thread.join(10)

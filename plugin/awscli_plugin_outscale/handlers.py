@@ -299,6 +299,14 @@ def _guard_debug_output():
         LOG.debug("outscale: osc_shim.redaction not importable; --debug output is not scrubbed")
         return
     guard_handlers(*DEBUG_LOGGERS)
+    # The shim's own debug lines (OAPI calls, retries, reconciliation) go where awscli's go, scrubbed too.
+    shim_log = logging.getLogger("osc_shim")
+    for handler in logging.getLogger("awscli").handlers:
+        if handler not in shim_log.handlers:
+            shim_log.addHandler(handler)
+    if shim_log.handlers:
+        shim_log.setLevel(logging.DEBUG)
+        shim_log.propagate = False
 
 
 def _remember_secrets(credentials):

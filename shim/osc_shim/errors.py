@@ -28,17 +28,27 @@ class Ec2Error(Exception):
         }
 
 
+# Longest part of a value or key an error message quotes: a 5 MB value must not come back whole.
+CLIP = 64
+
+
+def clip(value, most: int = CLIP) -> str:
+    """``value`` as text, cut to ``most`` characters plus '…' when longer."""
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= most else text[:most] + "…"
+
+
 def missing_parameter(name: str, why: str = "") -> Ec2Error:
     return Ec2Error("MissingParameter", f"The request must contain the parameter {name}" + (f": {why}" if why else "."))
 
 
 def unsupported_parameter(name: str, why: str) -> Ec2Error:
     """A member of the EC2 request that OUTSCALE cannot honour: refused by name, never dropped."""
-    return Ec2Error("InvalidParameter", f"The parameter {name} is not supported on OUTSCALE: {why}")
+    return Ec2Error("InvalidParameter", f"The parameter {clip(name)} is not supported on OUTSCALE: {why}")
 
 
 def invalid_value(name: str, value, why: str) -> Ec2Error:
-    return Ec2Error("InvalidParameterValue", f"Value ({value}) for parameter {name} is invalid. {why}")
+    return Ec2Error("InvalidParameterValue", f"Value ({clip(value)}) for parameter {clip(name)} is invalid. {why}")
 
 
 def dry_run_error() -> Ec2Error:

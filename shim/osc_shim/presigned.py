@@ -52,6 +52,8 @@ def expiry(url: str) -> Optional[_dt.datetime]:
 
 def redact(url: str) -> str:
     """The URL with signatures and access keys replaced, safe for messages and logs."""
+    if "?" not in url:  # no query string, nothing to redact (the common case: a describe of many images)
+        return url
     parts = urlsplit(url)
     if not parts.query:
         return url

@@ -15,6 +15,7 @@ from .errors import Ec2Error
 from .oapi.client import OapiClient
 from .oapi.retry import Budget, policy_from
 from .operations import OPERATIONS
+from .operations import limits
 from .operations.base import Context, drive
 from .operations.reconcile import plan_for
 from .regions import UnknownRegion
@@ -39,14 +40,17 @@ def make_client(region: str, credentials, environ=os.environ, **options) -> Oapi
 
 def call(operation: str, params: dict, *, region: str, credentials=None,
          warn: Optional[Callable[[str], None]] = None, client: Optional[OapiClient] = None,
-         retried: bool = False, settings: Optional[Mapping] = None, api: str = "ec2") -> dict:
+         retried: bool = False, settings: Optional[Mapping] = None, api: str = "ec2",
+         invocation: Optional[str] = None) -> dict:
     """``api``: the AWS service the operation is of (``ec2``; ``sts`` for GetCallerIdentity).
     ``retried``: the front end's client says this request repeats an earlier one (an SDK retry):
-    a create it asks for may already have happened (``oapi.client.OapiClient.perform``).
+    a create it asks for may already have happened (``oapi.client.OapiClient.perform``); ``invocation``:
+    the client's ID of the request, the same on its retries (``amz-sdk-invocation-id``).
     ``settings``: retry/timeout settings from the front end (``oapi.retry.policy_from``)."""
     translate = translator(operation, api)
     if translate is None:
         raise Ec2Error("UnsupportedOperation", f"The shim does not translate {operation}.")
+    limits.check(operation, params)  # before anything is sent, whatever the front end
     ctx = Context(region=region, warn=warn or (lambda message: None),
                   deregistered=_deregistered_scope(region, credentials, client))
     clients = [client] if client else []
@@ -60,7 +64,8 @@ def call(operation: str, params: dict, *, region: str, credentials=None,
         if not budgets:
             policy = getattr(clients[0], "retry", None)
             budgets.append(Budget(policy) if policy is not None else None)
-        return clients[0].perform(step, plan_for(step), warn=ctx.warn, retried=retried, budget=budgets[0])
+        return clients[0].perform(step, plan_for(step), warn=ctx.warn, retried=retried, budget=budgets[0],
+                                 invocation=invocation)
 
     try:
         return drive(translate(dict(params), ctx), perform)

@@ -27,6 +27,7 @@ import click
 
 from . import routing, routing_inputs
 from .errors import Ec2Error
+from .operations import limits
 from .operations.base import Context, drive
 from .operations.symbolic import Symbolic, json_default
 
@@ -329,6 +330,7 @@ def translate_command(argv: list, environ=None) -> Translation:
         return Symbolic(call.action)
 
     try:
+        limits.check(parsed.operation, parsed.params)
         out.result = drive(translator(dict(parsed.params), ctx), perform)
     except Ec2Error as err:
         out.error = err

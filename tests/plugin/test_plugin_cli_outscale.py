@@ -48,7 +48,9 @@ def test_the_documentations_command_registers_the_image(outscale_cli, fake_oapi,
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"ImageId": FAKE_IMAGE_ID}
     assert text_server.requests == []  # passed verbatim, never fetched
-    ((action, body, headers),) = oapi_calls(fake_oapi)
+    # the images of that name are read before sending (issue 10: a lost answer is reconciled by proof)
+    (look, look_body, _), (action, body, headers) = oapi_calls(fake_oapi)
+    assert look == "ReadImages" and look_body == {"Filters": {"ImageNames": ["Test Image"]}}
     assert action == "CreateImage"
     assert body["FileLocation"] == location
     assert (body["ImageName"], body["Description"]) == ("Test Image", "Test")
@@ -93,8 +95,8 @@ def test_a_marked_profile_needs_no_endpoint_and_file_values_still_load(outscale_
                             "--image-location", f"file://{tmp_path}/location.txt")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"ImageId": FAKE_IMAGE_ID}
-    ((action, body, _),) = oapi_calls(fake_oapi)
-    assert (action, body["FileLocation"]) == ("CreateImage", location)
+    (look, _, _), (action, body, _) = oapi_calls(fake_oapi)  # the look before sending, then the create
+    assert look == "ReadImages" and (action, body["FileLocation"]) == ("CreateImage", location)
 
 
 def test_operations_the_shim_does_not_translate_reach_the_profiles_endpoint(outscale_cli, fake_oapi, moto_ec2):

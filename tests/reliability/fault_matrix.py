@@ -7,6 +7,12 @@ a clear EC2-style error saying nothing was created (and nothing was), or -- only
 lookup itself was made to fail -- an error saying it could not be checked and how to check.
 Never two resources, never a hang, never a traceback.
 
+Every create case also runs with an *older* resource of the same name (``older=True``: an image
+of that name made 600 s before from another snapshot; for exports, an older finished task to the
+same place).  There the only right answers are EC2's (``InvalidAMIName.Duplicate``), an error
+saying nothing was created or what to check, or -- for an export, which has no unique key -- the
+new task; never the older resource's ID (issue 10).
+
 Used by tests/reliability/test_reconcile_*.py and bench/fuzz_bench.py.
 """
 
@@ -18,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from reliability_env import ACCOUNT, FAST_BOUND, HOLD, available_image, export_tasks_of, images_named, snapshot
+from reliability_env import ACCESS_KEY, ACCOUNT, FAST_BOUND, HOLD, available_image, export_tasks_of, images_named, snapshot
 
 
 @dataclass(frozen=True)
@@ -80,11 +86,14 @@ class Outcome:
     found: tuple = ()                # what exists afterwards (images named so, tasks of the image, ...)
     faults: tuple = ()               # faults that fired
     problems: list = field(default_factory=list)
+    older: Optional[str] = None      # the older same-name resource that was there before the call
 
     @property
     def verdict(self) -> str:
         if self.ok:
             return "created" if self.operation not in ("DeregisterImage", "CreateTags") else "done"
+        if self.code == "InvalidAMIName.Duplicate":
+            return "error: name already used (EC2's answer)"
         if re.search(r"could not be checked|may have been carried out", self.message):
             return "error: uncertain, says how to check"
         if re.search(r"nothing was created|no \w[\w ']* was created|not carried out", self.message, re.I):
@@ -99,19 +108,49 @@ def unique(prefix: str) -> str:
     return f"{prefix} {time.time_ns() % 10 ** 9} {next(_names)}"
 
 
-class Setup:
-    """Resources one case needs, made straight in the emulator's state (no faults there)."""
+OLDER_AGE = 600.0  # seconds: within the 900 s an SDK retry may span, past the 300 s clock margin
+CREATES = ("RegisterImage", "CreateImage", "CopyImage", "ExportImage")
 
-    def __init__(self, emu, operation: str):
+
+class Setup:
+    """Resources one case needs, made straight in the emulator's state (no faults there).
+
+    ``older``: a resource the call must not be taken for is there already (same name, other content).
+    """
+
+    def __init__(self, emu, operation: str, older: bool = False):
         self.emu = emu
         self.operation = operation
         self.name = unique("rel")
         self.snapshot = snapshot(emu.cloud)
         self.image = None
+        self.older = None
         if operation in ("CopyImage", "ExportImage", "DeregisterImage", "CreateTags"):
             self.image = available_image(emu.cloud, unique("src"))
         if operation == "ExportImage":
             emu.cloud.create_bucket("exports")
+        if older:
+            self.older = self._older()
+
+    def _older(self) -> str:
+        cloud = self.emu.cloud
+        if self.operation == "ExportImage":
+            from osc_shim.emulator.exports import create_image_export_task
+
+            params = self.params()
+            with cloud.lock:
+                view = create_image_export_task(cloud, cloud.account_by_key(ACCESS_KEY), {
+                    "ImageId": self.image, "OsuExport": {"DiskImageFormat": params["DiskImageFormat"].lower(),
+                                                         "OsuBucket": "exports",
+                                                         "OsuPrefix": params["S3ExportLocation"]["S3Prefix"]}})
+                task = cloud.export_tasks[view["ImageExportTask"]["TaskId"]]
+                task.created_at -= OLDER_AGE
+                cloud.settle_task(task)
+                return task.task_id
+        image_id = available_image(cloud, self.name)  # another snapshot, another description
+        with cloud.lock:
+            cloud.images[image_id].created_at -= OLDER_AGE
+        return image_id
 
     def params(self) -> dict:
         op = self.operation
@@ -148,12 +187,12 @@ class Setup:
 
 
 def run_case(emu, operation: str, case: Case, driver: Callable[[str, dict], tuple],
-             bound: float = FAST_BOUND) -> Outcome:
+             bound: float = FAST_BOUND, older: bool = False) -> Outcome:
     """Inject ``case`` on the operation's OAPI create, run ``driver(operation, params)`` and check the result.
 
-    ``driver`` returns (ok, resource id or None, error code, error message).
+    ``driver`` returns (ok, resource id or None, error code, error message).  ``older``: see ``Setup``.
     """
-    setup = Setup(emu, operation)
+    setup = Setup(emu, operation, older)
     emu.clear_faults()
     emu.inject(case.kind, CREATE_ACTION[operation], times=case.times, **case.rule())
     if case.lookup_fault:
@@ -166,8 +205,8 @@ def run_case(emu, operation: str, case: Case, driver: Callable[[str, dict], tupl
     emu.clear_faults()
     if case.kind == "stall" or (case.kind == "timeout" and case.times is None):
         time.sleep(HOLD + 0.5)  # let held requests land before counting
-    outcome = Outcome(operation, case.label, ok, resource, code or "", message or "", seconds, setup.existing(),
-                      faults)
+    outcome = Outcome(operation, case.label + (" + older same name" if older else ""), ok, resource, code or "",
+                      message or "", seconds, setup.existing(), faults, older=setup.older)
     outcome.problems = check(outcome, case, bound)
     return outcome
 
@@ -190,6 +229,8 @@ def check(o: Outcome, case: Case, bound: float) -> list:
             elif o.verdict == "error":
                 problems.append(f"the error does not say whether it was done: {o.code}: {o.message[:160]}")
         return problems
+    if o.older is not None:
+        return problems + check_with_older(o, case)
     if len(o.found) > 1:
         problems.append(f"{len(o.found)} resources made: {o.found}")
     if o.ok:
@@ -205,6 +246,35 @@ def check(o: Outcome, case: Case, bound: float) -> list:
             problems.append(f"the error does not say nothing was created: {o.code}: {o.message[:200]}")
         if not o.code or not re.fullmatch(r"[A-Za-z.]+", o.code):
             problems.append(f"not an EC2-style error code: {o.code!r}")
+    return problems
+
+
+def check_with_older(o: Outcome, case: Case) -> list:
+    """An older same-name resource was there: it is never the answer."""
+    problems = []
+    new = [r for r in o.found if r != o.older]
+    if o.older not in o.found:
+        problems.append(f"the older {o.older} is gone")
+    if o.resource == o.older:
+        problems.append(f"the caller got the older {o.older} as if this call had made it")
+    if len(new) > 1:
+        problems.append(f"{len(new)} resources made: {new}")
+    if o.operation != "ExportImage":  # names are unique: nothing new can exist, the answer is EC2's
+        if new:
+            problems.append(f"a second image {new} has the name of {o.older}")
+        if o.ok:
+            problems.append(f"success ({o.resource}) although the name was taken by {o.older}")
+        elif case.lookup_fault:
+            if o.verdict != "error: uncertain, says how to check" and o.code != "InvalidAMIName.Duplicate":
+                problems.append(f"neither EC2's answer nor what to check: {o.code}: {o.message[:160]}")
+        elif o.code != "InvalidAMIName.Duplicate" and o.verdict not in ("error: nothing created",
+                                                                       "error: uncertain, says how to check"):
+            problems.append(f"neither InvalidAMIName.Duplicate nor a clear error: {o.code}: {o.message[:200]}")
+        return problems
+    if o.ok and new != [o.resource]:
+        problems.append(f"the caller got {o.resource} but the new tasks are {new}")
+    if not o.ok and not case.lookup_fault and new:
+        problems.append(f"error {o.code} ({o.message[:120]}) although {new} was made")
     return problems
 
 

@@ -91,7 +91,7 @@ class InProcessOapi:
         self.cloud.reset()
         self.actions.clear()
 
-    def perform(self, call, plan=None, *, warn=None, retried=False, budget=None):
+    def perform(self, call, plan=None, *, warn=None, retried=False, budget=None, invocation=None):
         import copy
 
         from osc_shim.emulator import app, schema

@@ -71,6 +71,14 @@ def test_register_image_under_faults(emu, aws, case):
     assert outcome.problems == [], outcome
 
 
+@pytest.mark.parametrize("case", [c for c in CLI_CASES if c.label in ("http-500", "reset-before", "reset-after",
+                                                                       "truncated", "reset-after + lookups fail")],
+                         ids=lambda c: c.label)
+def test_register_image_never_takes_an_older_image(emu, aws, case):
+    outcome = run_case(emu, "RegisterImage", case, cli_driver(aws), bound=CLI_BOUND, older=True)
+    assert outcome.problems == [], outcome
+
+
 @pytest.mark.parametrize("operation,case", [("CreateImage", Case("reset-after", "reset-after")),
                                             ("CopyImage", Case("timeout", "timeout", 1, (("delay", 2.0),))),
                                             ("CopyImage", Case("http-503 always", "http-503", None))])

@@ -63,10 +63,33 @@ def test_register_image_under_faults_with_boto3_default_retries(emu, gateway, ca
     assert outcome.problems == [], outcome
 
 
+@pytest.mark.parametrize("case", GATEWAY_CASES, ids=lambda c: c.label)
+def test_register_image_never_takes_an_older_image_with_boto3_retries(emu, gateway, case):
+    outcome = run_case(emu, "RegisterImage", case, boto3_driver(client(gateway)), bound=GATEWAY_BOUND, older=True)
+    assert outcome.problems == [], outcome
+
+
+def test_the_issue_10_case_throttles_make_boto3_retry_while_a_600_s_old_image_has_the_name(emu, gateway):
+    """Three throttles: the shim gives up, boto3 retries (attempt=2, the 900 s window): EC2's Duplicate."""
+    from botocore.exceptions import ClientError
+
+    ec2 = client(gateway, retries={"mode": "standard", "max_attempts": 3})
+    first = ec2.register_image(**register_params(emu, "throttled twice"))["ImageId"]
+    with emu.cloud.lock:
+        emu.cloud.images[first].created_at -= 600
+    emu.inject("throttle-503", "CreateImage", times=3)
+    with pytest.raises(ClientError) as err:
+        ec2.register_image(**register_params(emu, "throttled twice"))
+    assert err.value.response["Error"]["Code"] == "InvalidAMIName.Duplicate", err.value.response["Error"]
+    assert images_named(emu.cloud, "throttled twice") == [first]
+
+
 @pytest.mark.parametrize("case", [c for c in CASES if c.label in ("reset-after", "timeout", "http-500 always")],
                          ids=lambda c: c.label)
 def test_copy_image_under_faults(emu, gateway, case):
     outcome = run_case(emu, "CopyImage", case, boto3_driver(client(gateway)), bound=GATEWAY_BOUND)
+    assert outcome.problems == [], outcome
+    outcome = run_case(emu, "CopyImage", case, boto3_driver(client(gateway)), bound=GATEWAY_BOUND, older=True)
     assert outcome.problems == [], outcome
 
 

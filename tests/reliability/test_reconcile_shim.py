@@ -24,6 +24,43 @@ def test_other_creates_under_faults(emu, fast, operation, case):
     assert outcome.problems == [], outcome
 
 
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.label)
+def test_register_image_never_takes_an_older_image_of_the_name(emu, fast, case):
+    outcome = run_case(emu, "RegisterImage", case, shim_driver(emu), older=True)
+    assert outcome.problems == [], outcome
+
+
+@pytest.mark.parametrize("operation", ["CreateImage", "CopyImage", "ExportImage"])
+@pytest.mark.parametrize("case", SHORT, ids=lambda c: c.label)
+def test_other_creates_never_take_an_older_resource(emu, fast, operation, case):
+    outcome = run_case(emu, operation, case, shim_driver(emu), older=True)
+    assert outcome.problems == [], outcome
+
+
+@pytest.mark.parametrize("kind", ["http-503", "reset-before", "reset-after", "truncated"])
+def test_the_issue_10_case_a_60_s_old_image_from_another_snapshot(emu, fast, kind):
+    """Register A (snapshot A), then the name from snapshot B with one fault: EC2's Duplicate, never A's ID."""
+    from reliability_env import credentials, images_named, snapshot
+
+    from osc_shim import service
+    from osc_shim.errors import Ec2Error
+
+    def register(snap):
+        return service.call("RegisterImage", {"Name": f"taken {kind}", "RootDeviceName": "/dev/sda1",
+                                              "BlockDeviceMappings": [{"DeviceName": "/dev/sda1",
+                                                                       "Ebs": {"SnapshotId": snap}}]},
+                            region=emu.region, credentials=credentials())
+
+    first = register(snapshot(emu.cloud))["ImageId"]
+    with emu.cloud.lock:
+        emu.cloud.images[first].created_at -= 60
+    emu.inject(kind, "CreateImage")
+    with pytest.raises(Ec2Error) as err:
+        register(snapshot(emu.cloud))
+    assert err.value.code == "InvalidAMIName.Duplicate", err.value.message
+    assert images_named(emu.cloud, f"taken {kind}") == [first]
+
+
 @pytest.mark.parametrize("operation", ["DeregisterImage", "CreateTags"])
 @pytest.mark.parametrize("case", SHORT, ids=lambda c: c.label)
 def test_idempotent_calls_under_faults(emu, fast, operation, case):
@@ -67,13 +104,41 @@ def test_a_genuine_duplicate_is_still_a_duplicate(emu, fast):
 
 
 def test_an_sdk_retry_reaching_the_shim_finds_the_first_image(emu, fast):
-    """The gateway passes retried=True for an SDK's second attempt: a duplicate name then means 'already done'."""
+    """The gateway passes retried=True and the SDK's invocation ID for a second attempt: judged against what
+    the first attempt saw before sending, a duplicate name then means 'already done'."""
     from reliability_env import credentials, images_named, snapshot
 
     from osc_shim import service
 
     params = {"Name": "sdk retried", "RootDeviceName": "/dev/sda1",
               "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": snapshot(emu.cloud)}}]}
-    first = service.call("RegisterImage", params, region=emu.region, credentials=credentials())["ImageId"]
-    again = service.call("RegisterImage", params, region=emu.region, credentials=credentials(), retried=True)
+    client = service.make_client(emu.region, credentials())  # the gateway's one shared client
+    first = service.call("RegisterImage", params, region=emu.region, client=client, invocation="inv-1")["ImageId"]
+    again = service.call("RegisterImage", params, region=emu.region, client=client, retried=True,
+                         invocation="inv-1")
     assert again["ImageId"] == first and images_named(emu.cloud, "sdk retried") == [first]
+
+
+def test_an_sdk_retry_without_its_first_look_never_takes_a_matching_image(emu, fast):
+    """Behaviour changed in issue 10: without proof that the image was not there before (the first attempt
+    went through another process), a matching image is not taken; the caller is told what to check."""
+    from reliability_env import credentials, images_named, snapshot
+
+    from osc_shim import service
+    from osc_shim.errors import Ec2Error
+
+    params = {"Name": "sdk retried elsewhere", "RootDeviceName": "/dev/sda1",
+              "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": snapshot(emu.cloud)}}]}
+    first = service.call("RegisterImage", params, region=emu.region, credentials=credentials())["ImageId"]
+    with pytest.raises(Ec2Error) as err:
+        service.call("RegisterImage", params, region=emu.region, credentials=credentials(), retried=True,
+                     invocation="inv-2")
+    assert first in err.value.message and "describe-images" in err.value.message, err.value.message
+    # an older image from another snapshot under SDK retries: EC2's Duplicate (the 900 s window takes nothing)
+    other = dict(params, BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": snapshot(emu.cloud)}}])
+    with emu.cloud.lock:
+        emu.cloud.images[first].created_at -= 600
+    with pytest.raises(Ec2Error) as err:
+        service.call("RegisterImage", other, region=emu.region, credentials=credentials(), retried=True)
+    assert err.value.code == "InvalidAMIName.Duplicate", err.value.message
+    assert images_named(emu.cloud, "sdk retried elsewhere") == [first]

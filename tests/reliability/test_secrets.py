@@ -114,31 +114,37 @@ def test_errors_never_echo_a_presigned_signature(emu, aws):
     assert_clean(done.stdout + done.stderr, secrets_of(url), "a malformed pre-signed URL error")
 
 
+def serve_debug(emu, tmp_path):
+    """``osc-shim serve --log-level debug`` on the emulator: (process, stderr lines so far, its URL)."""
+    home = tmp_path / "gw-home"
+    home.mkdir()
+    env = clean_env(home, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+                    OSC_SHIM_READ_TIMEOUT="1", OSC_SHIM_MAX_TOTAL="8", OSC_SHIM_BACKOFF_BASE="0.05")
+    proc = subprocess.Popen([str(AWS.parent / "osc-shim"), "serve", "--port", "0", "--region", REGION,
+                             "--no-forward", "--api-endpoint", emu.api_url, "--log-level", "debug"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines, url = [], None
+    deadline = time.monotonic() + 30
+    while url is None and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        match = re.search(r"listening on (http://\S+)", line)
+        url = match.group(1) if match else None
+    if url is None:
+        proc.kill()
+        raise AssertionError("".join(lines))
+    return proc, lines, url
+
+
 def test_the_gateways_log_shows_no_secret(emu, tmp_path):
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ClientError
 
-    home = tmp_path / "gw-home"
-    home.mkdir()
-    env = clean_env(home, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
-                    OSC_SHIM_READ_TIMEOUT="1", OSC_SHIM_MAX_TOTAL="8", OSC_SHIM_BACKOFF_BASE="0.05")
-    bin_dir = AWS.parent
-    proc = subprocess.Popen([str(bin_dir / "osc-shim"), "serve", "--port", "0", "--region", REGION, "--no-forward",
-                             "--api-endpoint", emu.api_url, "--log-level", "debug"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc, lines, gateway_url = serve_debug(emu, tmp_path)
     try:
-        lines = []
-        gateway_url = None
-        deadline = time.monotonic() + 30
-        while gateway_url is None and time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if not line:
-                break
-            lines.append(line)
-            match = re.search(r"listening on (http://\S+)", line)
-            gateway_url = match.group(1) if match else None
-        assert gateway_url, "".join(lines)
 
         def ec2(secret=SECRET_KEY):
             return boto3.client("ec2", region_name=REGION, endpoint_url=gateway_url, aws_access_key_id=ACCESS_KEY,

@@ -21,6 +21,7 @@ import logging
 import re
 import threading
 import uuid
+from typing import Optional
 
 from urllib.parse import parse_qs
 
@@ -54,13 +55,14 @@ def _headers(environ) -> dict:
 
 class EmulatorApp:
     def __init__(self, cloud: Cloud, *, max_body: int = MAX_BODY, hooks_enabled: bool = True,
-                 check_responses: bool = True, make_cloud=None):
+                 check_responses: bool = True, make_cloud=None, control_token: Optional[str] = None):
         self.cloud = cloud  # the default region's
         self.clouds = {cloud.region: cloud}  # region -> its state
         self._make_cloud = make_cloud  # region -> a new Cloud (None: only the default region is served)
         self._clouds_lock = threading.Lock()
         self.max_body = max_body
         self.hooks_enabled = hooks_enabled
+        self.control_token = control_token  # hooks.refusal: required on every hook request when set
         self.check_responses = check_responses
         self.faults = FaultInjector()  # injected faults (fault_injection.py); none by default
 
@@ -69,6 +71,10 @@ class EmulatorApp:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         if self.hooks_enabled and path.startswith(hooks.PREFIX):
+            refused = hooks.refusal(_headers(environ), self.control_token)
+            if refused is not None:
+                log.info("%s %s -> %d (no control token)", method, path, refused[0])
+                return self._send(start_response, *refused)
             body = self._read(environ)
             region = (parse_qs(environ.get("QUERY_STRING", "")).get("region") or [None])[0]
             cloud = self.cloud_for(region)

@@ -42,7 +42,7 @@ def startup_message(emu, region: str, secret_given: bool) -> list:
 @click.command(context_settings={"max_content_width": 100})
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Keep the loopback address unless other machines must reach it: "
-                   "the emulator's test hooks need no signature.")
+                   "beyond loopback the test hooks are off unless --control-token is given.")
 @click.option("--port", default=8443, show_default=True, type=click.IntRange(0, 65535),
               help="TCP port (plain HTTP). 0 picks a free one.")
 @click.option("--region", default=DEFAULT_REGION, show_default=True, type=click.Choice(sorted(REGIONS)),
@@ -60,6 +60,9 @@ def startup_message(emu, region: str, secret_given: bool) -> list:
 @click.option("--export-reads", default=2, show_default=True, type=click.IntRange(0),
               help="An image export task completes after ReadImageExportTasks has returned it pending this many times.")
 @click.option("--no-hooks", is_flag=True, help="Do not serve the /_emulator/ test hooks.")
+@click.option("--control-token", envvar="OSC_EMULATOR_CONTROL_TOKEN", show_envvar=True, metavar="TOKEN",
+              help="Every /_emulator/ hook request must carry it (X-Emulator-Token header). Without it, "
+                   "the hooks are off unless the emulator listens on loopback.")
 @click.option("--fault", "fault_specs", multiple=True, metavar="SPEC",
               help="Inject a fault (repeatable), e.g. kind=reset-after,action=CreateImage,times=1. "
                    "Kinds: latency, http-500, http-503, throttle-503, throttle-429, reset-before, reset-after, "
@@ -68,7 +71,7 @@ def startup_message(emu, region: str, secret_given: bool) -> list:
               help="Faults to inject: a JSON list of rules (same fields as --fault).")
 @click.option("-v", "--verbose", is_flag=True, help="Log one line per request (never headers or keys).")
 def emulator(host, port, region, access_key, secret_key, seed_file, pending_reads, pending_seconds,
-             export_reads, no_hooks, fault_specs, faults_file, verbose):
+             export_reads, no_hooks, control_token, fault_specs, faults_file, verbose):
     """Serve an offline OUTSCALE API (OAPI) for images, snapshots, tags and exports.
 
     \b
@@ -152,7 +155,9 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     emu = start_emulator(host, port, accounts, region, hooks=not no_hooks, pending_reads=pending_reads,
-                         pending_seconds=pending_seconds, export_reads=export_reads)
+                         pending_seconds=pending_seconds, export_reads=export_reads, control_token=control_token)
+    if not no_hooks and not emu.app.hooks_enabled:
+        click.echo(f"Test hooks off: {host} is not loopback and no --control-token was given.", err=True)
     for rule in rules:
         emu.faults.add(rule)
     try:

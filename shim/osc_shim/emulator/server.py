@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Optional
 
@@ -95,7 +96,8 @@ class EmulatorHandle:
 
 def start_emulator(host: str = "127.0.0.1", port: int = 0, accounts: Optional[dict] = None,
                    region: str = DEFAULT_REGION, *, max_body: int = MAX_BODY, hooks: bool = True,
-                   check_responses: bool = True, threads: int = 4, **cloud_options) -> EmulatorHandle:
+                   check_responses: bool = True, threads: int = 4, control_token: Optional[str] = None,
+                   **cloud_options) -> EmulatorHandle:
     """Serve a fresh emulated cloud; return its handle at once (the server runs in a daemon thread).
 
     ``accounts``: {access key: (secret key, account id[, alias])}; default: one account with
@@ -109,7 +111,12 @@ def start_emulator(host: str = "127.0.0.1", port: int = 0, accounts: Optional[di
 
     schema.spec()  # parse the spec now (once per process), not on the first request
     cloud = Cloud(accounts, region, **cloud_options)
-    app = EmulatorApp(cloud, max_body=max_body, hooks_enabled=hooks, check_responses=check_responses,
+    from . import hooks as control
+
+    # The /_emulator/ hooks are unsigned: beyond loopback only with a control token (emulator/hooks.py).
+    token = control_token or os.environ.get(control.TOKEN_ENV) or None
+    app = EmulatorApp(cloud, max_body=max_body, hooks_enabled=hooks and control.hooks_allowed(host, token),
+                      check_responses=check_responses, control_token=token,
                       make_cloud=lambda other: Cloud(accounts, other, **cloud_options))
     server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True,
                            ident="osc-shim-emulator",

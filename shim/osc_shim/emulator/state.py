@@ -13,6 +13,7 @@ import base64
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import random
 import threading
@@ -177,8 +178,11 @@ class Cloud:
 
     def advance(self, seconds: float) -> None:
         """Move the emulated clock forward (pending lifecycles, URL expiry); signatures keep real time."""
+        seconds = float(seconds)
+        if not math.isfinite(seconds):  # a NaN clock would date every resource NaN, reset included
+            raise ValueError(f"cannot advance the clock by {seconds!r} seconds")
         with self.lock:
-            self.clock_offset += float(seconds)
+            self.clock_offset += seconds
 
     def new_id(self, prefix: str) -> str:
         while True:
@@ -188,7 +192,9 @@ class Cloud:
                 return candidate
 
     def reset(self) -> None:
+        """Back to the initial state: no resources but the default seed, and the real time."""
         with self.lock:
+            self.clock_offset = 0.0
             self.images: dict = {}
             self.snapshots: dict = {}
             self.volumes: dict = {}

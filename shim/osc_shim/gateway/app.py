@@ -190,6 +190,7 @@ class Gateway:
 
         if self._is_translated(action):
             info["route"] = "shim"
+            log.debug("%s %s: route shim (translated to OAPI calls)", request_id, action)
             params = qp.parse_params(action, rest)
             warnings = []
             result = self._call(action, params, region=region, credentials=self.config.credentials,
@@ -203,6 +204,7 @@ class Gateway:
                            f"The action {action} is not translated by the OUTSCALE shim, and this gateway does not "
                            f"forward to FCU (it was started with --no-forward).", 400)
         info["route"] = "fcu"
+        log.debug("%s %s: route fcu (forwarded to %s)", request_id, action, self.fcu_url)
         if method == "POST" and not query:
             payload = body
         else:  # GET, or parameters split between query and body: send them all as a form body
@@ -216,8 +218,10 @@ class Gateway:
         """Extra arguments of ``service.call``: the region's shared OAPI client, and whether the SDK retries."""
         if not self._make_client:
             return {}
-        # An SDK retry (amz-sdk-request: attempt=2...) may repeat a create that already happened.
-        return {"client": self._oapi_client(region), "retried": _sdk_retry(headers)}
+        # An SDK retry (amz-sdk-request: attempt=2...) may repeat a create that already happened; the
+        # invocation ID, the same on its retries, lets the retry be judged by its first attempt's look.
+        return {"client": self._oapi_client(region), "retried": _sdk_retry(headers),
+                "invocation": headers.get("amz-sdk-invocation-id", "")[:64] or None}
 
     def _oapi_client(self, region: str):
         """The region's shared OAPI client: kept-alive connections instead of a new client (and TLS context)
@@ -297,7 +301,7 @@ def _guard_logs(credentials) -> None:
         redaction.remember(frozen.secret_key, getattr(frozen, "token", None))
     except Exception:  # credentials are checked where they are used
         pass
-    redaction.guard_loggers("osc_shim.gateway", "osc_shim.gateway.access")
+    redaction.guard_loggers("osc_shim.gateway", "osc_shim.gateway.access", "osc_shim.oapi")
 
 
 def _headers(environ) -> dict:

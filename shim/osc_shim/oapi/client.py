@@ -22,7 +22,9 @@ translator yields:
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import random
 import time
 from dataclasses import dataclass
@@ -35,7 +37,13 @@ from ..signing import OSC4, sign_headers
 from .retry import (FINAL, THROTTLED, THROTTLING_CODES, TRANSIENT, UNSENT, Budget, RetryPolicy, RetryQuota,
                     classify)
 
+try:  # 3x faster than json on large answers (a ReadImages of 1,000 images is ~750 KB); optional
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - the standard library does the same, slower
+    _loads = json.loads
+
 USER_AGENT = "awscli-plugin-outscale/0.1"
+log = logging.getLogger("osc_shim.oapi")
 # An attempt needs at least this much of the budget to be worth starting.
 MIN_ATTEMPT = 0.5
 
@@ -55,10 +63,11 @@ class TransportError(Exception):
 class Garbled(Exception):
     """An answer that is not OAPI's JSON (truncated, empty, HTML from a proxy...)."""
 
-    def __init__(self, status: int, what: str):
+    def __init__(self, status: int, what: str, truncated: bool = False):
         super().__init__(what)
         self.status = status
         self.what = what
+        self.truncated = truncated  # OAPI's JSON cut short (not another server's page)
 
 
 @dataclass(eq=False)
@@ -124,6 +133,7 @@ class OapiClient:
         self._wallclock = wallclock
         self._rng = rng or random.Random()
         self._http = None
+        self.first_looks = _first_looks()
         parts = urlsplit(self.endpoint)
         self._host = parts.netloc
         self._path = parts.path
@@ -187,12 +197,13 @@ class OapiClient:
         try:
             raw = response.content
         except Exception:  # the body broke off while being read
-            raise Garbled(status, "an answer that broke off") from None
+            raise Garbled(status, "an answer that broke off", truncated=True) from None
         try:
-            data = json.loads(raw) if raw and raw.strip() else None
+            data = _loads(raw) if raw and raw.strip() else None
         except (ValueError, UnicodeDecodeError):
-            what = "a truncated JSON body" if raw.lstrip()[:1] in (b"{", b"[") else "a body that is not JSON"
-            raise Garbled(status, what) from None
+            cut = raw.lstrip()[:1] in (b"{", b"[")
+            raise Garbled(status, "a truncated JSON body" if cut else "a body that is not JSON", truncated=cut) \
+                from None
         if data is None:
             raise Garbled(status, "an empty body")
         if not isinstance(data, dict):
@@ -223,6 +234,8 @@ class OapiClient:
                 raise _GaveUp("time")
             state.attempts += 1
             state.timeout_used = timeout[1]
+            log.debug("OAPI call %s to %s: attempt %d of %d (read timeout %.1f s, %.1f s left)", action,
+                      self.endpoint, state.attempts, self.retry.max_attempts, timeout[1], budget.remaining())
             try:
                 answer = self._parse(self._send_once(action, payload, timeout))
             except TransportError as exc:
@@ -234,10 +247,19 @@ class OapiClient:
                     state.kind = FINAL
                     raise _GaveUp("final") from None
             except Garbled as exc:
-                if 400 <= exc.status < 500 and exc.status != 429:  # a proxy or firewall refused it
-                    raise OapiError(exc.status, "", "InvalidResponse",
-                                    f"the OUTSCALE API answered HTTP {exc.status} with {exc.what}, not OAPI's JSON "
-                                    "(a proxy or firewall in the way?)") from None
+                if exc.status == 413:  # refused for its size before OAPI read it: nothing was done
+                    state.detail = f"HTTP 413 with {exc.what}"
+                    raise _failed(state, "InvalidParameterValue", 400,
+                                  f"The request to {action} is too large for the OUTSCALE API (HTTP 413): shorten "
+                                  "the values given. Nothing was changed.") from None
+                if 400 <= exc.status < 500 and exc.status != 429 and not exc.truncated:
+                    state.detail = f"HTTP {exc.status} with {exc.what}"  # a proxy or firewall refused it
+                    raise _failed(state, "Unavailable", 503,
+                                  f"The OUTSCALE API could not be used for {action}: it answered HTTP {exc.status} "
+                                  f"with {exc.what}, not OAPI's JSON (a proxy or firewall in the way?). Nothing "
+                                  "was changed.") from None
+                # A truncated or garbled answer: whether the call was carried out cannot be told from it, so
+                # it counts as a lost answer (retried or reconciled; EC2's code comes from the outcome).
                 kind, timed_out = classify(exc.status, answered=False), False
                 state.detail = f"HTTP {exc.status} with {exc.what}"
                 state.error = None
@@ -251,8 +273,10 @@ class OapiClient:
                 state.timed_out = False
             else:
                 self.quota.release(taken)
+                log.debug("OAPI call %s: answered (attempt %d)", action, state.attempts)
                 return answer
             state.kind = kind
+            log.debug("OAPI call %s: attempt %d failed: %s (%s)", action, state.attempts, state.detail, kind)
             if kind == TRANSIENT:
                 state.maybe_processed = True
                 if not idempotent:
@@ -265,6 +289,7 @@ class OapiClient:
             pause = self.retry.delay(state.attempts, self._rng)
             if budget.remaining(reserve) - pause < MIN_ATTEMPT:
                 raise _GaveUp("time")
+            log.debug("OAPI call %s: retrying in %.2f s", action, pause)
             self._sleep(pause)
 
     def call(self, action: str, body: dict, *, idempotent: bool = False) -> dict:
@@ -274,12 +299,14 @@ class OapiClient:
     # -- one Call of a translator: retries, then reconciliation -----------------------------------
 
     def perform(self, call, plan=None, *, warn: Optional[Callable[[str], None]] = None, retried: bool = False,
-                budget: Optional[Budget] = None) -> dict:
+                budget: Optional[Budget] = None, invocation: Optional[str] = None) -> dict:
         """The answer to ``call`` (``.action``, ``.body``, ``.idempotent``), reconciled with ``plan``
         (``operations.reconcile.Reconcile``) when an answer is lost.
 
         ``retried``: the client of a front end says this request repeats one it already sent (an SDK
-        retry reaching the gateway): the create may already have happened.
+        retry reaching the gateway): the create may already have happened.  ``invocation``: the front
+        end's ID for the client's request, the same on its retries (``amz-sdk-invocation-id``): a retry
+        is judged against what its first attempt saw before sending (``reconcile.FirstLooks``).
         Raises OapiError (an error answer; ``CallFailed`` when the shim gave up).
         """
         from ..operations import reconcile as rec
@@ -293,7 +320,16 @@ class OapiClient:
         reserve = self.retry.reconcile_reserve if finds else 0.0
         before = None
         if finds and plan.before is not None:
-            before = self._lookup(plan.before(call), budget, None)
+            key = self._look_key(call.action, payload, invocation)
+            if retried:  # the first look of the first attempt, if this process made it; else nothing is proven
+                before = self.first_looks.get(key)
+                log.debug("%s: SDK retry, first look %s", call.action, "known" if before is not None else "unknown")
+            else:
+                # The look may use at most half the time left: the create and its reconciliation come first.
+                before = self._lookup(plan.before(call), budget, None, reserve=max(reserve, budget.remaining() / 2))
+                self.first_looks.put(key, before)
+                log.debug("%s: looked before sending: %s", call.action,
+                          "could not be read" if before is None else f"{len(before)} already there")
         maybe_done = retried
         if finds and retried and not plan.conflict_codes:
             # No natural key to stop a second resource: look before sending again.
@@ -308,6 +344,7 @@ class OapiClient:
             try:
                 return self._attempts(call.action, payload, call.idempotent, budget, state, reserve)
             except _GaveUp as stop:
+                log.debug("%s: giving up (%s) after %d attempt(s)", call.action, stop.why, state.attempts)
                 checked = None
                 if finds and maybe_done:  # an earlier attempt may have made it: say which, or return it
                     checked = self._earlier_attempt(plan, call, since, before, budget, retried, warn)
@@ -315,6 +352,7 @@ class OapiClient:
                         return checked.answer
                 raise self._gave_up(call, plan, state, budget, stop.why, maybe_done, checked) from None
             except _Ambiguous:
+                log.debug("%s: the answer was lost (%s): reconciling", call.action, state.detail)
                 maybe_done = True
                 if not finds:
                     raise self._gave_up(call, plan, state, budget, "ambiguous", True) from None
@@ -327,6 +365,7 @@ class OapiClient:
                     verdict = self._find(plan, call, since, before, budget)
                 lost = f"{call.action} got no usable answer ({state.detail})"
                 what = plan.what(call)
+                log.debug("%s: reconciliation verdict: %s", call.action, type(verdict).__name__)
                 if isinstance(verdict, rec.Found):
                     warn(f"{lost}; the {what} it made was found: {verdict.resource_id}.")
                     return verdict.answer
@@ -361,9 +400,17 @@ class OapiClient:
                                           f"`{plan.check_hint(call)}` before re-running the command.") from None
                 raise
 
+    def _look_key(self, action: str, payload: bytes, invocation: Optional[str]):
+        if not invocation:
+            return None
+        creds = self.credentials.get_frozen_credentials() if hasattr(self.credentials, "get_frozen_credentials") \
+            else self.credentials
+        return (getattr(creds, "access_key", None), invocation, action, hashlib.sha256(payload).hexdigest())
+
     def _find(self, plan, call, since, before, budget):
         from ..operations import reconcile as rec
 
+        log.debug("%s: reconciling: looking for the %s", call.action, plan.what(call))
         return self._lookup(plan.find(call, since, before), budget,
                             rec.Unknown("the lookup got no answer in the time left"))
 
@@ -376,12 +423,14 @@ class OapiClient:
 
         window = rec.CLIENT_RETRY_WINDOW if retried else 0.0
         verdict = self._find(plan, call, since - window, before, budget)
+        log.debug("%s: an earlier attempt may have done it; reconciliation verdict: %s", call.action,
+                  type(verdict).__name__)
         if isinstance(verdict, rec.Found):
             warn(f"{call.action}: the {plan.what(call)} was made by an earlier attempt whose answer "
                  f"was lost: {verdict.resource_id}.")
         return verdict
 
-    def _lookup(self, steps, budget: Budget, on_failure):
+    def _lookup(self, steps, budget: Budget, on_failure, reserve: float = 0.0):
         """Run a plan's generator: its read calls get retries like any idempotent call; a read that fails
         (an error answer, or no usable answer in the attempts and time left) is thrown into the plan,
         which decides (``on_failure`` when it lets the error escape)."""
@@ -390,7 +439,7 @@ class OapiClient:
             while True:
                 state = CallState()
                 try:
-                    answer = self._attempts(step.action, _encode(step.body), True, budget, state)
+                    answer = self._attempts(step.action, _encode(step.body), True, budget, state, reserve)
                 except OapiError as err:
                     step = steps.throw(err)
                 except (_GaveUp, _Ambiguous):
@@ -446,6 +495,12 @@ class OapiClient:
         else:
             tail = "It was not carried out; it is safe to re-run the command."
         return _failed(state, code, status, f"{head} {tries} {tail}".replace("  ", " "))
+
+
+def _first_looks():
+    from ..operations.reconcile import FirstLooks
+
+    return FirstLooks()
 
 
 def _describe(err: OapiError) -> str:

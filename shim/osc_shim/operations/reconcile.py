@@ -12,11 +12,17 @@ an answer was lost.
 =========================  =====================================================================
 OAPI call                   how it is reconciled
 =========================  =====================================================================
-CreateImage                 image names are unique per account: ReadImages (Filters ImageNames,
-                            AccountIds from ReadAccounts) finds the image made since the call
-                            started; found -> its answer is used; none -> sent again once (the
-                            name still guards against a second image: a late first request is
-                            then refused as a duplicate)
+CreateImage                 image names are unique per account.  Before the first attempt the
+                            images of that name are read (ReadImages, Filters ImageNames); after a
+                            lost answer an image counts as made by this call only when it was not
+                            among them AND it matches what was asked (``matches_request``:
+                            description, architecture, root device, block devices, file
+                            location).  Found -> its answer is used; none -> sent again once (the
+                            name guards against a second image: an older image, or a late first
+                            request, gets the name refused -> InvalidAMIName.Duplicate).  When the
+                            first look is missing (it failed, or an SDK retry whose first attempt
+                            this process did not see), a matching recent image is never taken: the
+                            caller is told what to check
 CreateImageExportTask       no natural key: the image's export tasks are read before sending;
                             afterwards a new task with the same bucket, prefix and format is
                             the one made; none -> (after a timeout: checked once more after a
@@ -32,6 +38,9 @@ UpdateImage, Read*
 from __future__ import annotations
 
 import datetime as _dt
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -106,8 +115,56 @@ def _image_name(call: Call) -> Optional[str]:
     return name if isinstance(name, str) and name else None
 
 
+def _same_name(answer, name: str, account: Optional[str] = None) -> list:
+    return [i for i in (answer or {}).get("Images") or []
+            if isinstance(i, dict) and i.get("ImageName") == name and (not account or i.get("AccountId") == account)]
+
+
+def images_before(call: Call):
+    """The IDs of every image already named so (any account) before the create is sent; None when they
+    cannot be read.  An image among them can never be "the one this call made"."""
+    name = _image_name(call)
+    if name is None:
+        return None
+    try:
+        answer = yield Call("ReadImages", {"Filters": {"ImageNames": [name]}}, idempotent=True)
+    except OapiError:
+        return None
+    return frozenset(str(i.get("ImageId")) for i in _same_name(answer, name))
+
+
+def _bsu_matches(asked: dict, held: dict) -> bool:
+    return all(held.get(key) == asked[key] for key in ("SnapshotId", "VolumeSize", "VolumeType", "Iops",
+                                                          "DeleteOnVmDeletion") if key in asked)
+
+
+def matches_request(body: dict, image: dict) -> bool:
+    """Does ``image`` (OAPI's Image) hold what the CreateImage ``body`` asked for?  Only what an image
+    records can be compared (a copy's source or a VM are not recorded: there the first look proves it)."""
+    if image.get("ImageName") != body.get("ImageName"):
+        return False
+    for member in ("Description", "Architecture", "RootDeviceName"):
+        if member in body and (image.get(member) or "") != (body[member] or ""):
+            return False
+    if "FileLocation" in body and str(image.get("FileLocation") or "").split("?")[0] != \
+            str(body["FileLocation"]).split("?")[0]:
+        return False
+    held = {m.get("DeviceName"): m for m in image.get("BlockDeviceMappings") or [] if isinstance(m, dict)}
+    for asked in body.get("BlockDeviceMappings") or []:
+        mine = held.get(asked.get("DeviceName"))
+        if mine is None:
+            return False
+        if "Bsu" in asked and not _bsu_matches(asked["Bsu"] or {}, mine.get("Bsu") or {}):
+            return False
+        if "VirtualDeviceName" in asked and mine.get("VirtualDeviceName") != asked["VirtualDeviceName"]:
+            return False
+    return True
+
+
 def created_image(call: Call, since: float, before=None):
-    """The image ``call`` (CreateImage) made, found by its name in the caller's account."""
+    """The image ``call`` (CreateImage) made: named so, in the caller's account, absent from ``before``
+    (the first look) and holding what was asked.  Without a first look nothing is proven: a matching
+    recent image makes the verdict Unknown (the caller is told what to check), never Found."""
     name = _image_name(call)
     if name is None:
         return Unknown("the request names no image to look for")
@@ -119,15 +176,55 @@ def created_image(call: Call, since: float, before=None):
         answer = yield Call("ReadImages", {"Filters": filters}, idempotent=True)
     except OapiError as err:
         return Unknown(f"ReadImages failed ({err})")
-    same = [i for i in (answer or {}).get("Images") or []
-            if isinstance(i, dict) and i.get("ImageName") == name and (not account or i.get("AccountId") == account)]
-    fresh = [i for i in same if (_timestamp(i.get("CreationDate")) or 0) >= since - CLOCK_MARGIN]
-    if len(fresh) == 1 and isinstance(fresh[0].get("ImageId"), str):
-        return Found({"Image": fresh[0]}, fresh[0]["ImageId"])
-    if len(fresh) > 1:
-        ids = ", ".join(str(i.get("ImageId")) for i in fresh)
-        return Unknown(f"several images named {name!r} were made just now ({ids})")
-    return NotFound(tuple(str(i.get("ImageId")) for i in same))
+    same = _same_name(answer, name, account)
+    existing = tuple(str(i.get("ImageId")) for i in same)
+    asked = [i for i in same if matches_request(call.body, i) and isinstance(i.get("ImageId"), str)]
+    if before is None:
+        recent = [i for i in asked if (_timestamp(i.get("CreationDate")) or 0) >= since - CLOCK_MARGIN]
+        if recent:
+            ids = ", ".join(i["ImageId"] for i in recent)
+            return Unknown(f"an image named {name!r} matching the request exists ({ids}), but whether it was "
+                           "there before this call could not be told")
+        return NotFound(existing)
+    new = [i for i in asked if i["ImageId"] not in before]
+    if len(new) == 1:
+        return Found({"Image": new[0]}, new[0]["ImageId"])
+    if len(new) > 1:
+        return Unknown(f"several images named {name!r} were made just now ({', '.join(i['ImageId'] for i in new)})")
+    return NotFound(existing)
+
+
+class FirstLooks:
+    """What the first attempt of a client's request saw before sending (the ``before`` of its plan), kept
+    so that the client's own retries of it (an SDK retry reaching the gateway, same invocation ID) are
+    judged against the same proof.  Bounded in entries and age."""
+
+    def __init__(self, size: int = 4096, ttl: float = CLIENT_RETRY_WINDOW, clock=time.monotonic):
+        self._items: OrderedDict = OrderedDict()
+        self._size, self._ttl, self._clock = size, ttl, clock
+        self._lock = threading.Lock()
+
+    def put(self, key, value) -> None:
+        if key is None or value is None:
+            return
+        with self._lock:
+            self._items[key] = (self._clock(), value)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def get(self, key):
+        if key is None:
+            return None
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or self._clock() - item[0] > self._ttl:
+                self._items.pop(key, None)
+                return None
+            return item[1]
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def _export_key(body: dict) -> tuple:
@@ -195,7 +292,8 @@ def _image_hint(call: Call) -> str:
 
 PLANS = {
     "CreateImage": Reconcile(
-        what=_image_what, find=created_image, conflict_codes=frozenset({"9015"}), check_hint=_image_hint),
+        what=_image_what, find=created_image, before=images_before, conflict_codes=frozenset({"9015"}),
+        check_hint=_image_hint),
     "CreateImageExportTask": Reconcile(
         what=lambda call: f"export task of {call.body.get('ImageId')}", find=created_export_task,
         before=export_tasks_before, settle=SETTLE_DELAY,
