@@ -61,6 +61,16 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
       DeleteExportTask.  Other OAPI actions answer 501.
 
     \b
+      FCU face: EC2 Query requests (POST /, SigV4 with the same keys) over the
+      same cloud: RunInstances, DescribeInstances, DescribeInstanceStatus,
+      Stop/Start/TerminateInstances, Create/Describe/Attach/Detach/DeleteVolume,
+      CreateSnapshot, CopySnapshot, DescribeSnapshots, DeleteSnapshot,
+      Modify/Describe/ResetSnapshotAttribute, Create/Delete/DescribeTags,
+      DescribeRegions, DescribeAvailabilityZones.  Other EC2 actions answer
+      UnsupportedOperation.  A VM started there can be imaged with OAPI
+      CreateImage; snapshots and tags are the same on both faces.
+
+    \b
       Each account starts with one VM (its ID is printed) and every account sees
       one public image owned by "Outscale".
 
@@ -101,6 +111,7 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
     EXAMPLES
       osc-shim emulator --port 8443
       export OSC_ENDPOINT_API=http://127.0.0.1:8443/api/v1
+      export OSC_ENDPOINT_FCU=http://127.0.0.1:8443
       osc-shim emulator --port 0 --pending-reads 3 --seed demo.json
       osc-shim emulator --fault kind=reset-after,action=CreateImage
 
@@ -137,6 +148,7 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
         click.echo(f"Account {acct.account_id}, access key {acct.access_key}; "
                    f"VM to create images from: {default_vm_id(acct.account_id)}")
         click.echo(f"export OSC_ENDPOINT_API={emu.api_url}")
+        click.echo(f"export OSC_ENDPOINT_FCU={emu.fcu_url}")
         while not stop.wait(0.5):
             pass
     finally:

@@ -31,6 +31,7 @@ class EmulatorHandle:
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.port}"
         self.api_url = self.url + "/api/v1"
+        self.fcu_url = self.url  # the FCU (EC2 Query) face over the same cloud
 
     @property
     def region(self) -> str:
