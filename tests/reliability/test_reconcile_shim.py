@@ -77,3 +77,23 @@ def test_an_sdk_retry_reaching_the_shim_finds_the_first_image(emu, fast):
     first = service.call("RegisterImage", params, region=emu.region, credentials=credentials())["ImageId"]
     again = service.call("RegisterImage", params, region=emu.region, credentials=credentials(), retried=True)
     assert again["ImageId"] == first and images_named(emu.cloud, "sdk retried") == [first]
+
+
+@pytest.mark.parametrize("fault", ["reset-after", "reset-before", "http-500"])
+def test_a_snapshot_whose_answer_was_lost_is_made_once(emu, fast, fault):
+    from reliability_env import ACCOUNT, credentials
+
+    from osc_shim import service
+    from osc_shim.emulator import default_vm_id
+
+    volume = emu.cloud.vms[default_vm_id(ACCOUNT)].volume_ids[0]
+    emu.inject(fault, "CreateSnapshot")
+    made = service.call("CreateSnapshot", {"VolumeId": volume, "Description": f"lost {fault}"},
+                        region=emu.region, credentials=credentials())
+    same = [s.snapshot_id for s in emu.cloud.snapshots.values() if s.description == f"lost {fault}"]
+    assert same == [made["SnapshotId"]]
+    # a delete whose answer is lost after it happened is a success, not InvalidSnapshot.NotFound
+    emu.inject("reset-after", "DeleteSnapshot")
+    assert service.call("DeleteSnapshot", {"SnapshotId": made["SnapshotId"]}, region=emu.region,
+                        credentials=credentials()) == {}
+    assert made["SnapshotId"] not in emu.cloud.snapshots
