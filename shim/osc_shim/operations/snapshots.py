@@ -49,7 +49,8 @@ COPY_SNAPSHOT = {
     "DestinationRegion": Handled("accepted when it is your region (the copy is made there); another refused"),
     "Encrypted": Handled("false accepted; true refused: OUTSCALE snapshots are not encrypted"),
     "KmsKeyId": Refuse("OUTSCALE snapshots are not encrypted with KMS keys"),
-    "PresignedUrl": Refuse("OUTSCALE copies snapshots within a region: there is no cross-region pre-signed copy"),
+    "PresignedUrl": Handled("accepted and not sent: boto3 and the AWS CLI sign one for every copy (with "
+                            "DestinationRegion); OUTSCALE copies within the region and needs none"),
     "DestinationOutpostArn": Refuse(NO_OUTPOSTS),
     "TagSpecifications": Handled("snapshot -> CreateTags on the copy"),
     "CompletionDurationMinutes": Refuse("OUTSCALE has no time-based snapshot copies"),
@@ -461,8 +462,14 @@ def delete_snapshot(params: dict, ctx: Context):
     check_members("DeleteSnapshot", DELETE_SNAPSHOT, params)
     require(params, "SnapshotId")
     snapshot_id = check_id(params["SnapshotId"], "snap-")
-    yield from call_on(Call("DeleteSnapshot", _dry(mapped(DELETE_SNAPSHOT, params), params), idempotent=True),
-                       snapshot_id)
+    try:
+        yield from call_on(Call("DeleteSnapshot", _dry(mapped(DELETE_SNAPSHOT, params), params), idempotent=True),
+                           snapshot_id)
+    except Ec2Error as err:
+        if err.status == 409:  # OAPI's 9002 busy: an image still uses the snapshot
+            raise Ec2Error("InvalidSnapshot.InUse", f"The snapshot {snapshot_id} is currently in use: "
+                           f"{err.message}") from None
+        raise
     if params.get("DryRun"):
         raise dry_run_error()
     return {}
