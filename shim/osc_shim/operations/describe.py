@@ -39,6 +39,7 @@ from typing import Callable, Optional
 
 from ..errors import dry_run_error, Ec2Error, OapiError, invalid_value, to_ec2
 from .base import Call, Context, Handled, check_members
+from .common import read_one
 from .image_shape import check_id, image_not_found, to_ec2_image
 from .symbolic import is_symbolic, next_page_token
 
@@ -443,16 +444,5 @@ def describe_images(params: dict, ctx: Context):
 def read_image(image_id: str, dry_run: bool = False):
     """Sub-generator: the OAPI image ``image_id`` (ReadImages), or EC2's InvalidAMIID.NotFound."""
     check_id(image_id, "ami-")
-    body = {"Filters": {"ImageIds": [image_id]}}
-    if dry_run:
-        body["DryRun"] = True
-    answer = yield Call("ReadImages", body, idempotent=True)
-    if dry_run:
-        raise dry_run_error()
-    images = answer.get("Images") or []
-    if is_symbolic(images):
-        return answer["Images"][0]
-    for image in images:
-        if image.get("ImageId") == image_id:
-            return image
-    raise image_not_found([image_id])
+    image = yield from read_one("ReadImages", "Images", "ImageId", image_id, image_not_found, dry_run)
+    return image

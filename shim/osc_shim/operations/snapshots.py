@@ -21,7 +21,7 @@ from ..errors import Ec2Error, dry_run_error, invalid_value, missing_parameter, 
 from ..presigned import is_url
 from .attributes import _merge
 from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
-from .common import tag_new_resource
+from .common import read_one, tag_new_resource, with_next_token
 from .describe import ACCOUNT_ID_RE, FILTER_MEMBERS, Filter, Server, _Narrowing, _server_filter, matches, \
     own_account_id
 from .image_shape import call_on, check_id, ec2_timestamp, tags as ec2_tags
@@ -338,19 +338,9 @@ def snapshot_not_found(ids) -> Ec2Error:
 def read_snapshot(snapshot_id: str, dry_run: bool = False):
     """Sub-generator: the OAPI snapshot ``snapshot_id`` (ReadSnapshots), or InvalidSnapshot.NotFound."""
     check_id(snapshot_id, "snap-")
-    body = {"Filters": {"SnapshotIds": [snapshot_id]}}
-    if dry_run:
-        body["DryRun"] = True
-    answer = yield Call("ReadSnapshots", body, idempotent=True)
-    if dry_run:
-        raise dry_run_error()
-    found = answer.get("Snapshots") or []
-    if is_symbolic(found):
-        return answer["Snapshots"][0]
-    for snap in found:
-        if snap.get("SnapshotId") == snapshot_id:
-            return snap
-    raise snapshot_not_found([snapshot_id])
+    snapshot = yield from read_one("ReadSnapshots", "Snapshots", "SnapshotId", snapshot_id, snapshot_not_found,
+                                   dry_run)
+    return snapshot
 
 
 def _who(values, me, what: str, allow_all: bool = False) -> tuple:
@@ -449,11 +439,7 @@ def describe_snapshots(params: dict, ctx: Context):
     if params.get("NextToken"):
         body["NextPageToken"] = params["NextToken"]
     answer = yield Call("ReadSnapshots", body, idempotent=True)
-    result = {"Snapshots": keep(answer.get("Snapshots") or [])}
-    token = next_page_token(answer)
-    if token is not None:
-        result["NextToken"] = token
-    return result
+    return with_next_token({"Snapshots": keep(answer.get("Snapshots") or [])}, answer)
 
 
 # -- delete, attributes ----------------------------------------------------------------------

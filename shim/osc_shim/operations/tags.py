@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter
 from .base import Call, Context, Handled, Map, check_members, mapped
 from .symbolic import is_symbolic, next_page_token
-from .common import tag_new_resource
+from .common import tag_new_resource, with_next_token
 
 CREATE_TAGS = {
     "Resources": Map("ResourceIds"),
@@ -244,8 +244,4 @@ def describe_tags(params: dict, ctx: Context):
                  "ResourceType": EC2_RESOURCE_TYPES.get(t.get("ResourceType"), t.get("ResourceType"))}
                 for t in found]
         tags = [t for t in tags if all(matches(read(t), values) for read, values in rules)]
-    result = {"Tags": tags}
-    token = next_page_token(answer)
-    if token is not None:
-        result["NextToken"] = token
-    return result
+    return with_next_token({"Tags": tags}, answer)
