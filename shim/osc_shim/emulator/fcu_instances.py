@@ -200,6 +200,7 @@ def _terminate(cloud: Cloud, vm) -> None:
             cloud.tags.pop(vid, None)
         else:
             vol.vm_id = None
+    vm.volume_ids = []  # a terminated instance lists no devices
 
 
 def stop_instances(cloud: Cloud, caller: Account, params: dict) -> dict:

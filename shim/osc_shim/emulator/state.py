@@ -416,10 +416,11 @@ class Cloud:
                 "Images": [self.image_view(i) for i in self.images.values()],
                 "Snapshots": [self.snapshot_view(s) for s in self.snapshots.values()],
                 "Vms": [{"VmId": vm.vm_id, "AccountId": vm.account_id, "Architecture": vm.architecture,
+                         "State": vm.state, "ImageId": vm.image_id,
                          "Volumes": [{"VolumeId": vid, "DeviceName": self.volumes[vid].device_name,
                                       "VolumeSize": self.volumes[vid].size,
                                       "VolumeType": self.volumes[vid].volume_type} for vid in vm.volume_ids]}
-                        for vm in self.vms.values()],
+                        for vm in list(self.vms.values()) + list(self.terminated_vms.values())],
                 "ImageExportTasks": [dict(self.task_view(t), AccountId=t.account_id)
                                      for t in self.export_tasks.values()],
                 "Objects": [{"Bucket": b, "Key": k, "Size": len(v)} for b, objs in self.buckets.items()

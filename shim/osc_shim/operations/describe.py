@@ -261,18 +261,23 @@ def _server_filter(rule: Filter, values: list, narrowing: _Narrowing, tag_key: O
     narrowing.add(server.name, converted[0] if server.single else converted)
 
 
-def _check_filters(filters) -> list:
+def check_filters(operation: str, filters, rule_for) -> list:
+    """EC2 Filters -> [(name, rule, values)]: each one named, with values, its rule read by ``rule_for``."""
     out = []
     for i, f in enumerate(filters or [], 1):
-        check_members("DescribeImages", FILTER_MEMBERS, f, f"Filter.{i}.")
+        check_members(operation, FILTER_MEMBERS, f, f"Filter.{i}.")
         name = f.get("Name")
         if not name:
             raise Ec2Error("MissingParameter", f"The request must contain the parameter Filter.{i}.Name")
         values = [str(v) for v in f.get("Values") or []]
         if not values:
             raise Ec2Error("InvalidParameterValue", f"The filter '{name}' needs at least one value")
-        out.append((name, filter_for(name), values))
+        out.append((name, rule_for(name), values))
     return out
+
+
+def _check_filters(filters) -> list:
+    return check_filters("DescribeImages", filters, filter_for)
 
 
 def own_account_id():

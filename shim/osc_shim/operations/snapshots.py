@@ -22,7 +22,7 @@ from ..presigned import is_url
 from .attributes import _merge
 from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .common import read_one, tag_new_resource, with_next_token
-from .describe import ACCOUNT_ID_RE, FILTER_MEMBERS, Filter, Server, _Narrowing, _server_filter, matches, \
+from .describe import ACCOUNT_ID_RE, Filter, Server, _Narrowing, _server_filter, check_filters, matches, \
     own_account_id
 from .image_shape import call_on, check_id, ec2_timestamp, tags as ec2_tags
 from .symbolic import is_symbolic, next_page_token
@@ -197,21 +197,6 @@ def _filter_for(name) -> Filter:
     if rule is None:
         raise Ec2Error("InvalidParameterValue", f"The filter '{name}' is invalid")
     return rule
-
-
-def check_filters(operation: str, filters, filter_for) -> list:
-    """EC2 Filters -> [(name, rule, values)], each checked against the table ``filter_for`` reads."""
-    out = []
-    for i, f in enumerate(filters or [], 1):
-        check_members(operation, FILTER_MEMBERS, f, f"Filter.{i}.")
-        name = f.get("Name")
-        if not name:
-            raise Ec2Error("MissingParameter", f"The request must contain the parameter Filter.{i}.Name")
-        values = [str(v) for v in f.get("Values") or []]
-        if not values:
-            raise Ec2Error("InvalidParameterValue", f"The filter '{name}' needs at least one value")
-        out.append((name, filter_for(name), values))
-    return out
 
 
 def _check_volume_id(value) -> str:

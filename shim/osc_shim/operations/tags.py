@@ -191,8 +191,7 @@ TAG_FILTERS = {  # EC2 filter -> (what it reads on the EC2 tag, the OAPI filter 
 
 def _tag_rules(filters) -> tuple:
     """(OAPI Filters, [(read, patterns)]) of EC2 DescribeTags filters."""
-    from .describe import has_wildcard
-    from .snapshots import check_filters
+    from .describe import check_filters, has_wildcard
 
     def rule_for(name):
         if isinstance(name, str) and name.startswith("tag:") and len(name) > 4:
