@@ -132,3 +132,23 @@ def test_errors_are_ec2_errors_never_tracebacks(emu, ec2):
     answer = conn.getresponse()
     assert answer.status == 401 and b"<Code>AuthFailure</Code>" in answer.read()  # unsigned: refused first
     assert "RunInstances" in fcu.actions() and "DescribeTags" in fcu.actions()
+
+
+def test_an_action_outside_ec2s_model_is_invalid_action(emu):
+    """Signed, well-formed, but no such EC2 action: EC2's InvalidAction document, HTTP 400."""
+    import http.client
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    body = "Action=LaunchRockets&Version=2016-11-15"
+    request = AWSRequest("POST", emu.fcu_url + "/", data=body,
+                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    SigV4Auth(Credentials(emu.access_key, emu.secret_key), "ec2", emu.region).add_auth(request)
+    conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=5)
+    conn.request("POST", "/", body=body, headers=dict(request.headers))
+    answer = conn.getresponse()
+    text = answer.read().decode()
+    assert answer.status == 400 and "<Code>InvalidAction</Code>" in text and "LaunchRockets" in text
+    assert emu.app.fcu.calls[-1] == ("-", "InvalidAction")
