@@ -18,6 +18,7 @@ COMMANDS = {
     "endpoints": "osc_shim.commands_config:endpoints",
     "serve": "osc_shim.gateway.serve:serve",
     "translate": "osc_shim.translate:translate",
+    "rehearse": "osc_shim.rehearse:rehearse",
 }
 
 
@@ -26,6 +27,7 @@ NEEDS = {
     "emulator": ("emulator",),
     "demo": ("emulator", "cli"),
     "serve": ("gateway",),
+    "rehearse": ("emulator", "gateway"),
     "translate": ("cli",),
 }
 

@@ -116,11 +116,23 @@ def _rule(rule) -> str:
     return repr(rule)
 
 
+def _filter_table(filters: dict, *extra_rows) -> List[str]:
+    rows = []
+    for name, flt in filters.items():
+        server = flt.server
+        sent = f"`{server.name}`" + (" (one value)" if server.many or server.single else "") if server else "answer only"
+        rows.append([f"`{name}`", sent, flt.note])
+    return _md_table(["EC2 filter", "OAPI filter", "note"], rows + list(extra_rows))
+
+
 def render_mappings() -> str:
     from .errors import OAPI_TO_EC2
     from .operations import MEMBER_TABLES, OPERATIONS
     from .operations.describe import FILTERS
+    from .emulator.fcu import actions as fcu_actions
     from .operations.image_shape import CONSTANT_FIELDS, IMAGE_FIELDS
+    from .operations.snapshots import SNAPSHOT_CONSTANTS, SNAPSHOT_DEFAULTS, SNAPSHOT_FIELDS, SNAPSHOT_FILTERS
+    from .operations.tags import RESOURCE_TYPES, TAG_FILTERS
 
     lines = [
         GENERATED_NOTE.format(source="`osc_shim.operations` and `osc_shim.errors`"),
@@ -144,17 +156,29 @@ def render_mappings() -> str:
     lines += ["", "## DescribeImages filters", "",
               "Every filter is applied to the EC2-shaped answer with EC2's rules; where OAPI has an",
               "equivalent it is also sent, only ever widening the OAPI answer.", ""]
-    rows = []
-    for name, flt in FILTERS.items():
-        server = flt.server
-        sent = f"`{server.name}`" + (" (one value)" if server.many or server.single else "") if server else "answer only"
-        rows.append([f"`{name}`", sent, flt.note])
-    rows.append(["`tag:KEY`", "`Tags` (one value) or `TagKeys`", ""])
-    lines += _md_table(["EC2 filter", "OAPI filter", "note"], rows)
+    lines += _filter_table(FILTERS, ["`tag:KEY`", "`Tags` (one value) or `TagKeys`", ""])
+    lines += ["", "## DescribeSnapshots filters", "", "The same rules, on the EC2-shaped snapshots.", ""]
+    lines += _filter_table(SNAPSHOT_FILTERS, ["`tag:KEY`", "answer only", ""])
+    lines += ["", "## DescribeTags filters", "",
+              "Applied to the answer (wildcards); plain values are also sent to OAPI `ReadTags`.", ""]
+    lines += _md_table(["EC2 filter", "OAPI filter", "note"],
+                       [[f"`{n}`", f"`{oapi}`", "EC2 resource types ↔ OAPI's, see below" if conv else ""]
+                        for n, (_, oapi, conv) in TAG_FILTERS.items()] + [["`tag:KEY`", "`Keys`", ""]])
+    lines += ["", "Resource types (EC2 → OAPI): " + ", ".join(f"`{e}` → `{o}`" for e, o in RESOURCE_TYPES.items())
+              + "."]
     lines += ["", "## Image: OAPI → EC2", ""]
     rows = [[f"`{ec2}`", f"`{oapi}`", "" if conv is None else "converted"] for ec2, oapi, conv in IMAGE_FIELDS]
     rows += [[f"`{k}`", "-", f"always `{v}`"] for k, v in CONSTANT_FIELDS.items()]
     lines += _md_table(["EC2 member", "OAPI member", "note"], rows)
+    lines += ["", "## Snapshot: OAPI → EC2", ""]
+    rows = [[f"`{ec2}`", f"`{oapi}`", "" if conv is None else "converted"] for ec2, oapi, conv in SNAPSHOT_FIELDS]
+    rows += [[f"`{k}`", "-", f"always `{v}`"] for k, v in SNAPSHOT_CONSTANTS.items()]
+    rows += [[f"`{k}`", "-", f"`{v}` when OAPI gives none"] for k, v in SNAPSHOT_DEFAULTS.items()]
+    lines += _md_table(["EC2 member", "OAPI member", "note"], rows)
+    lines += ["", "## The emulator's FCU face", "",
+              "EC2 Query actions `osc-shim emulator` answers at its root, over the same cloud as its OAPI",
+              "face (every other EC2 action answers `UnsupportedOperation`): "
+              + ", ".join(f"`{a}`" for a in fcu_actions()) + "."]
     lines += ["", "## Errors: OAPI code → EC2 code", "",
               "An OAPI error not in this table keeps OUTSCALE's code, type and details in the message.", ""]
     lines += _md_table(["OAPI code", "EC2 code", "HTTP status of the EC2 answer"],

@@ -1,5 +1,6 @@
 """Real clients nobody on this project wrote (Terraform, the AWS SDK for JavaScript, Ansible, AWS CLI v2,
-boto3), driven unchanged against the gateway, with the OAPI emulator behind it and moto_server as FCU.
+boto3), driven unchanged against the gateway, with the OAPI emulator behind it and the emulator's FCU face
+as FCU (one world: what OAPI holds, FCU sees).
 
 One stack per test module: the slow clients share one set-up (one apply, one playbook) for many checks.
 The test process is sandboxed as every subprocess is (``sandbox_env``): no real ~/.aws or ~/.osc.
@@ -11,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gateway_stack import REGION, RunningGateway, moto_fcu, serve_gateway  # noqa: F401  (moto_fcu: shared fixture)
+from gateway_stack import REGION, RunningGateway, serve_gateway
 from sandbox_env import clean_env, isolate_process
 
-# A second OUTSCALE account to share images with (12 digits, as OUTSCALE account IDs are).
-OTHER_ACCOUNT = "210987654321"
 
 
 @dataclass
@@ -64,15 +63,16 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(moto_fcu, tmp_path_factory):
+def stack(tmp_path_factory):
     from osc_shim.emulator import start_emulator
 
     with pytest.MonkeyPatch.context() as mp:
         home = isolate_process(mp, tmp_path_factory.mktemp("clients-home"))
         emulator = start_emulator(region=REGION)
         mp.setenv("OSC_ENDPOINT_API", emulator.api_url)  # the shim core reads it at each call
+        # One OUTSCALE world: untranslated EC2 actions go to the emulator's FCU face, over the same state.
         gateway = serve_gateway(access_key=emulator.access_key, secret_key=emulator.secret_key, region=REGION,
-                                fcu_endpoint=moto_fcu, threads=8)
+                                fcu_endpoint=emulator.fcu_url, threads=8)
         try:
             yield Stack(emulator, gateway, home)
         finally:

@@ -13,15 +13,11 @@ import json
 import subprocess
 
 import pytest
-from conftest import OTHER_ACCOUNT
+from clients_env import OTHER_ACCOUNT
 from sandbox_env import BIN
 
 THIRD_ACCOUNT = "135792468024"
 NAME = "ans-image"
-# Why the tag steps differ from EC2 here: amazon.aws reads an image's tags with DescribeTags, which the
-# gateway forwards to FCU (moto_server in the suite), where the emulator's images do not exist.
-ISSUE_14 = ("issue 14: amazon.aws reads tags with DescribeTags, which the gateway forwards to FCU (moto_server "
-            "here), where the emulator's images do not exist, so the module sees no tags")
 
 
 def _playbook(stack, snapshot_id: str, out: str) -> list:
@@ -99,15 +95,8 @@ def test_present_again_is_unchanged(results):
     assert again["changed"] is False, again
 
 
-def test_tag_steps_run_without_error(results):
-    # What the two xfails below cannot pass on is only what the module reads back, not an error.
-    _ok(results["again_tags"])
-    _ok(results["purged"])
-
-
-@pytest.mark.xfail(strict=True, reason=ISSUE_14)
 def test_present_again_with_the_same_tags_is_unchanged(results):
-    assert results["again_tags"]["changed"] is False
+    assert _ok(results["again_tags"])["changed"] is False
 
 
 def test_ec2_ami_info_with_filters(results):
@@ -116,9 +105,8 @@ def test_ec2_ami_info_with_filters(results):
     assert found[0]["tags"] == {"stage": "one", "app": "ansible"}
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE_14)
 def test_tag_purge(results):
-    assert results["purged"]["tags"] == {"stage": "two"}
+    assert _ok(results["purged"])["tags"] == {"stage": "two"}
 
 
 def test_description_change(results, stack):

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import OTHER_ACCOUNT
+from clients_env import OTHER_ACCOUNT
 from sandbox_env import AWS_V2
 
 

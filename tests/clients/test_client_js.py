@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import OTHER_ACCOUNT
+from clients_env import OTHER_ACCOUNT
 
 from osc_shim.emulator import default_vm_id
 from osc_shim.operations import OPERATIONS
@@ -24,10 +24,13 @@ def report(stack):
         pytest.fail("node is not on PATH (the JavaScript SDK tests need it)")
     if not (JS / "node_modules" / "@aws-sdk" / "client-ec2").is_dir():
         pytest.fail("@aws-sdk/client-ec2 is not installed: run scripts/install-clients.sh (make test does)")
-    stack.emulator.cloud.create_bucket("js-exports")
+    cloud = stack.emulator.cloud
+    cloud.create_bucket("js-exports")
+    cloud.put_object("js-exports", "disk.raw", b"\0" * 4096)
     cfg = {"endpoint": stack.url, "snapshotId": stack.snapshot(), "manifestUrl": stack.manifest_url("js-manifest"),
            "vmId": default_vm_id(stack.account_id), "owner": stack.account_id, "otherAccount": OTHER_ACCOUNT,
-           "bucket": "js-exports"}
+           "bucket": "js-exports",
+           "diskUrl": cloud.presign("js-exports", "disk.raw")}
     done = subprocess.run(["node", str(JS / "lifecycle.mjs"), json.dumps(cfg)], cwd=JS, env=stack.env(),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-4000:]
@@ -51,6 +54,21 @@ def error(report, name):
 def test_every_translated_operation_is_exercised(report):
     exercised = {name.split()[0] for name in report if not name.startswith(("_", "error", "wait", "paginate"))}
     assert set(OPERATIONS) <= exercised, set(OPERATIONS) - exercised
+
+
+def test_the_snapshot_half(report, stack):
+    snap = value(report, "CreateSnapshot")
+    assert value(report, "waitUntilSnapshotCompleted") == "SUCCESS"
+    copy = value(report, "CopySnapshot")
+    imported = value(report, "ImportSnapshot")
+    assert imported["Status"] == "completed" and imported["SnapshotId"] in stack.emulator.cloud.snapshots
+    assert value(report, "DescribeSnapshots") == sorted([snap, copy])
+    assert value(report, "ModifySnapshotAttribute") is True
+    assert value(report, "DescribeSnapshotAttribute") == [{"UserId": OTHER_ACCOUNT}]
+    assert value(report, "ResetSnapshotAttribute") is True
+    assert value(report, "DescribeTags") == [["snapshot", "app", "js"]]
+    assert value(report, "DeleteSnapshot") is True and copy not in stack.emulator.cloud.snapshots
+    assert error(report, "error DescribeSnapshots deleted") == ("InvalidSnapshot.NotFound", 400)
 
 
 def test_register_describe_and_wait(report, stack):

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import OTHER_ACCOUNT
+from clients_env import OTHER_ACCOUNT
 
 PROVIDER_VERSION = "5.100.0"
 MIRROR = Path(os.environ.get("TF_PROVIDER_MIRROR", "/opt/tf-plugins"))
@@ -209,22 +209,11 @@ def test_a_tag_change_is_applied_in_place(applied, tf, stack):
     assert done.returncode == 0, f"drift after the tag change:\n{done.stdout[-6000:]}"
 
 
-# What aws_ami_copy's destroy fails on here, and only here (see the xfail below).
-ISSUE_14 = "InvalidSnapshot.NotFound"
-
-
 @pytest.fixture(scope="module")
 def destroyed(applied, tf):
-    """(first destroy, last destroy).  The first fails only when the copy's snapshots cannot be deleted
-    (issue 14); its image is deregistered by then, so it is dropped from the state and the destroy
-    resumed, to check the rest leaves nothing behind."""
+    """The destroy's run (the copy's snapshots are deleted through OAPI: one world)."""
     # -refresh=false: the state was just refreshed by the last plan; a destroy needs no second reading.
-    first = tf.run("destroy", "-auto-approve", "-no-color", "-refresh=false", "-var", "stage=two", ok=(0, 1))
-    if first.returncode == 0:
-        return first, first
-    assert "DeleteSnapshot" in first.stderr and ISSUE_14 in first.stderr, first.stderr[-3000:]
-    tf.run("state", "rm", "-no-color", "aws_ami_copy.copy")
-    return first, tf.run("destroy", "-auto-approve", "-no-color", "-refresh=false", "-var", "stage=two")
+    return tf.run("destroy", "-auto-approve", "-no-color", "-refresh=false", "-var", "stage=two", ok=(0, 1))
 
 
 def test_destroy_deregisters_every_image(destroyed, applied, tf, stack):
@@ -236,11 +225,8 @@ def test_destroy_deregisters_every_image(destroyed, applied, tf, stack):
     assert tf.vars["snapshot_id"] in stack.emulator.cloud.snapshots
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: aws_ami_copy's destroy deletes the copy's snapshots with "
-                                       "DeleteSnapshot, which the gateway forwards to FCU (moto_server here), "
-                                       "where the emulator's snapshots do not exist")
 def test_destroy_removes_the_copys_snapshots_and_exits_0(destroyed, applied, stack):
-    first, _ = destroyed
+    first = destroyed
     copied = [b["snapshot_id"] for b in applied["aws_ami_copy.copy"]["ebs_block_device"]]
     assert copied and not [s for s in copied if s in stack.emulator.cloud.snapshots]
     assert first.returncode == 0, first.stderr[-3000:]

@@ -128,6 +128,8 @@ def test_command_serves_until_interrupted(tmp_path):
             lines.append(line)
         endpoint = lines[-1].strip().split("=", 1)[1]
         assert endpoint.startswith("http://127.0.0.1:") and endpoint.endswith("/api/v1")
+        # the FCU face, printed beside the OAPI one: same server, EC2 Query at its root
+        assert proc.stdout.readline().strip() == "export OSC_ENDPOINT_FCU=" + endpoint[:-len("/api/v1")]
         state = json.loads(urllib.request.urlopen(endpoint[:-len("/api/v1")] + "/_emulator/state", timeout=10).read())
         assert state["Buckets"] == ["exports"] and state["Accounts"][0]["AccessKey"] == "AKIACOMMANDTEST00001"
         proc.send_signal(signal.SIGINT)

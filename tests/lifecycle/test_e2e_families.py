@@ -30,6 +30,8 @@ def _fits(value, shape, where="") -> None:
         assert isinstance(value, bool), where
     elif kind in ("integer", "long"):
         assert isinstance(value, int) and not isinstance(value, bool), where
+    elif kind in ("float", "double"):
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), where
     else:
         assert isinstance(value, str), where
 

@@ -26,7 +26,7 @@ from reliability_env import ACCOUNT, REGION, InProcessOapi, credentials
 
 EC2_CODE = re.compile(r"^[A-Z][A-Za-z0-9]*(\.[A-Za-z0-9]+)*$")
 KNOWN = {"image": "ami-1111aaaa", "snapshot": "snap-1111aaaa", "other_image": "ami-2222bbbb",
-         "task": "image-export-3333cccc", "bucket": "fuzz-bucket"}
+         "task": "image-export-3333cccc", "bucket": "fuzz-bucket", "volume": "vol-4444dddd"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -131,7 +131,12 @@ def junk():
 def valid_params(operation: str) -> dict:
     """Params that succeed on the seeded in-process cloud (the base the mutations start from)."""
     bdm = [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": KNOWN["snapshot"], "VolumeSize": 10}}]
-    from osc_shim.emulator import default_vm_id
+    import time
+
+    from osc_shim.emulator import default_vm_id, oos
+
+    # the disk object Cloud.fresh() stores, pre-signed as the emulator's OOS signs
+    disk_url = oos.presigned_url(REGION, KNOWN["bucket"], "disk.raw", oos.SEVEN_DAYS, now=time.time())
 
     return {
         "RegisterImage": {"Name": "fuzz image", "RootDeviceName": "/dev/sda1", "BlockDeviceMappings": bdm,
@@ -151,6 +156,19 @@ def valid_params(operation: str) -> dict:
                         "S3ExportLocation": {"S3Bucket": KNOWN["bucket"], "S3Prefix": "x/"}},
         "DescribeExportImageTasks": {"MaxResults": 5},
         "CancelExportTask": {"ExportTaskId": KNOWN["task"]},
+        "CreateSnapshot": {"VolumeId": KNOWN["volume"], "Description": "fuzz snapshot",
+                           "TagSpecifications": [{"ResourceType": "snapshot", "Tags": [{"Key": "k", "Value": "v"}]}]},
+        "CopySnapshot": {"SourceSnapshotId": KNOWN["snapshot"], "SourceRegion": REGION, "Description": "fuzz copy"},
+        "ImportSnapshot": {"DiskContainer": {"Url": disk_url, "Format": "RAW"},
+                           "ClientData": {"UploadSize": 1.0}, "Description": "fuzz import"},
+        "DescribeSnapshots": {"OwnerIds": ["self"], "Filters": [{"Name": "description", "Values": ["fuzz*"]}],
+                              "MaxResults": 10},
+        "DeleteSnapshot": {"SnapshotId": "snap-3333cccc"},
+        "ModifySnapshotAttribute": {"SnapshotId": KNOWN["snapshot"], "Attribute": "createVolumePermission",
+                                    "OperationType": "add", "UserIds": ["210987654321"]},
+        "DescribeSnapshotAttribute": {"SnapshotId": KNOWN["snapshot"], "Attribute": "createVolumePermission"},
+        "ResetSnapshotAttribute": {"SnapshotId": KNOWN["snapshot"], "Attribute": "createVolumePermission"},
+        "DescribeTags": {"Filters": [{"Name": "resource-type", "Values": ["image"]}], "MaxResults": 10},
     }.get(operation, {})
 
 
@@ -198,8 +216,9 @@ class Cloud:
         oapi = self.oapi
         oapi.reset()
         cloud = oapi.cloud
-        for snap_id in (KNOWN["snapshot"], "snap-2222bbbb"):
+        for snap_id in (KNOWN["snapshot"], "snap-2222bbbb", "snap-3333cccc"):
             cloud.add_snapshot(ACCOUNT, 10, "fuzz", snapshot_id=snap_id)
+        cloud.add_vm(ACCOUNT, [{"VolumeId": KNOWN["volume"]}])  # a volume to snapshot, under a known ID
         for image_id, snap_id in ((KNOWN["image"], KNOWN["snapshot"]), (KNOWN["other_image"], "snap-2222bbbb")):
             cloud.seed({"images": [{"ImageId": image_id, "ImageName": f"fuzz seed {image_id}", "State": "available",
                                     "Tags": [{"Key": "a", "Value": "b"}],
@@ -207,6 +226,7 @@ class Cloud:
                                         "SnapshotId": snap_id, "VolumeSize": 10, "VolumeType": "standard",
                                         "DeleteOnVmDeletion": True}}]}]})
         cloud.create_bucket(KNOWN["bucket"])
+        cloud.put_object(KNOWN["bucket"], "disk.raw", b"\0" * 4096)
         from osc_shim.emulator.state import ExportTask
 
         cloud.export_tasks[KNOWN["task"]] = ExportTask(KNOWN["task"], ACCOUNT, KNOWN["image"], "raw", KNOWN["bucket"],

@@ -142,3 +142,23 @@ def test_an_sdk_retry_without_its_first_look_never_takes_a_matching_image(emu, f
         service.call("RegisterImage", other, region=emu.region, credentials=credentials(), retried=True)
     assert err.value.code == "InvalidAMIName.Duplicate", err.value.message
     assert images_named(emu.cloud, "sdk retried elsewhere") == [first]
+
+
+@pytest.mark.parametrize("fault", ["reset-after", "reset-before", "http-500"])
+def test_a_snapshot_whose_answer_was_lost_is_made_once(emu, fast, fault):
+    from reliability_env import ACCOUNT, credentials
+
+    from osc_shim import service
+    from osc_shim.emulator import default_vm_id
+
+    volume = emu.cloud.vms[default_vm_id(ACCOUNT)].volume_ids[0]
+    emu.inject(fault, "CreateSnapshot")
+    made = service.call("CreateSnapshot", {"VolumeId": volume, "Description": f"lost {fault}"},
+                        region=emu.region, credentials=credentials())
+    same = [s.snapshot_id for s in emu.cloud.snapshots.values() if s.description == f"lost {fault}"]
+    assert same == [made["SnapshotId"]]
+    # a delete whose answer is lost after it happened is a success, not InvalidSnapshot.NotFound
+    emu.inject("reset-after", "DeleteSnapshot")
+    assert service.call("DeleteSnapshot", {"SnapshotId": made["SnapshotId"]}, region=emu.region,
+                        credentials=credentials()) == {}
+    assert made["SnapshotId"] not in emu.cloud.snapshots

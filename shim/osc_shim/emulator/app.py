@@ -65,6 +65,10 @@ class EmulatorApp:
         self.control_token = control_token  # hooks.refusal: required on every hook request when set
         self.check_responses = check_responses
         self.faults = FaultInjector()  # injected faults (fault_injection.py); none by default
+        from .fcu import FcuFace
+
+        self.fcu = FcuFace(self)  # EC2 Query requests to / : the FCU face over the same cloud
+        self.calls: list = []  # (OAPI action, error code or None), for `osc-shim rehearse`'s summary
 
     # -- WSGI -----------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -90,10 +94,14 @@ class EmulatorApp:
                     self.faults.clear()
             log.info("%s %s -> %d", method, path, status)
             return self._send(start_response, status, answer)
+        if path in ("", "/"):
+            return self.fcu(environ, start_response)
         request_id = str(uuid.uuid4())
 
         def answer():
             status, answer, account = self._api(environ, method, path, request_id)
+            errors = answer.get("Errors") if isinstance(answer, dict) else None
+            self.calls.append((path.rstrip("/").rsplit("/", 1)[-1], errors[0]["Code"] if errors else None))
             log.info("%s %s -> %d (account %s, request %s)", method, path, status, account or "-", request_id)
             extra = [("Allow", "POST")] if status == 405 else []
             return self._render(status, answer, extra)

@@ -24,6 +24,7 @@ def startup_message(emu, region: str, secret_given: bool) -> list:
     secret = "the one you gave (--secret-key / OSC_SECRET_KEY), not shown" if secret_given else acct.secret_key
     exports = [
         ("OSC_ENDPOINT_API", emu.api_url),  # the plugin, `osc-shim serve` and OUTSCALE's SDKs read it
+        ("OSC_ENDPOINT_FCU", emu.fcu_url),  # the EC2 (FCU) face over the same cloud: `osc-shim serve` forwards there
         ("AWS_ACCESS_KEY_ID", acct.access_key),
         ("AWS_SECRET_ACCESS_KEY", '"$OSC_SECRET_KEY"' if secret_given else acct.secret_key),
     ]
@@ -91,6 +92,16 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
       DeleteExportTask.  Other OAPI actions answer 501.
 
     \b
+      FCU face: EC2 Query requests (POST /, SigV4 with the same keys) over the
+      same cloud: RunInstances, DescribeInstances, DescribeInstanceStatus,
+      Stop/Start/TerminateInstances, Create/Describe/Attach/Detach/DeleteVolume,
+      CreateSnapshot, CopySnapshot, DescribeSnapshots, DeleteSnapshot,
+      Modify/Describe/ResetSnapshotAttribute, Create/Delete/DescribeTags,
+      DescribeRegions, DescribeAvailabilityZones.  Other EC2 actions answer
+      UnsupportedOperation.  A VM started there can be imaged with OAPI
+      CreateImage; snapshots and tags are the same on both faces.
+
+    \b
       Each account starts with one VM (its ID is printed) and every account sees
       one public image owned by "Outscale".
 
@@ -131,6 +142,7 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
     EXAMPLES
       osc-shim emulator --port 8443
       export OSC_ENDPOINT_API=http://127.0.0.1:8443/api/v1
+      export OSC_ENDPOINT_FCU=http://127.0.0.1:8443
       osc-shim emulator --port 0 --pending-reads 3 --seed demo.json
       osc-shim emulator --fault kind=reset-after,action=CreateImage
 

@@ -34,6 +34,7 @@ class EmulatorHandle:
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.port}"
         self.api_url = self.url + "/api/v1"
+        self.fcu_url = self.url  # the FCU (EC2 Query) face over the same cloud
         self.api_url_template = self.url + "/{region}/api/v1"
 
     def api_url_for(self, region: str) -> str:

@@ -103,6 +103,11 @@ class Volume:
     iops: Optional[int] = None
     device_name: str = "/dev/sda1"
     vm_id: Optional[str] = None
+    # What the FCU face shows (emulator/fcu_storage.py): where it is, what it was made from.
+    subregion: str = ""
+    snapshot_id: str = ""
+    created_at: float = 0.0
+    delete_on_vm_deletion: bool = True
 
 
 @dataclass
@@ -112,6 +117,15 @@ class Vm:
     architecture: str = "x86_64"
     volume_ids: list = field(default_factory=list)
     boot_modes: list = field(default_factory=lambda: ["legacy"])
+    # The small VM model of the FCU face (emulator/fcu_instances.py): EC2 state names; a state
+    # in transition (pending, stopping, shutting-down) settles at the next read.
+    state: str = "running"
+    image_id: str = ""
+    vm_type: str = "t2.small"
+    reservation_id: str = ""
+    launched_at: float = 0.0
+    subregion: str = ""
+    client_token: str = ""
 
 
 @dataclass
@@ -172,6 +186,11 @@ class Cloud:
     def default_account(self) -> Account:
         return next(iter(self.accounts.values()))
 
+    @property
+    def subregions(self) -> list:
+        """The region's Subregions (EC2: availability zones), as OUTSCALE names them."""
+        return [self.region + letter for letter in "abc"]
+
     # -- basics ---------------------------------------------------------
     def now(self) -> float:
         return float(self.clock()) + self.clock_offset
@@ -199,6 +218,7 @@ class Cloud:
             self.snapshots: dict = {}
             self.volumes: dict = {}
             self.vms: dict = {}
+            self.terminated_vms: dict = {}  # still listed by DescribeInstances, gone for everything else
             self.export_tasks: dict = {}
             self.tags: dict = {}  # resource id -> {key: value}
             self.buckets: dict = {}  # bucket -> {key: bytes}
@@ -324,11 +344,14 @@ class Cloud:
             return self._add_vm(account_id, volumes, architecture, vm_id, boot_modes)
 
     def _add_vm(self, account_id, volumes, architecture, vm_id, boot_modes) -> Vm:
-        vm = Vm(vm_id or self.new_id("i-"), account_id, architecture, boot_modes=boot_modes or ["legacy"])
+        vm = Vm(vm_id or self.new_id("i-"), account_id, architecture, boot_modes=boot_modes or ["legacy"],
+                launched_at=self.now(), subregion=self.subregions[0])
+        vm.reservation_id = self.new_id("r-")
         self._ids.add(vm.vm_id)
         for v in volumes:
             vol = Volume(v.get("VolumeId") or self.new_id("vol-"), account_id, int(v.get("VolumeSize", 10)),
-                         v.get("VolumeType", "standard"), v.get("Iops"), v.get("DeviceName", "/dev/sda1"), vm.vm_id)
+                         v.get("VolumeType", "standard"), v.get("Iops"), v.get("DeviceName", "/dev/sda1"), vm.vm_id,
+                         subregion=vm.subregion, snapshot_id=v.get("SnapshotId", ""), created_at=self.now())
             self._ids.add(vol.volume_id)
             self.volumes[vol.volume_id] = vol
             vm.volume_ids.append(vol.volume_id)
@@ -399,10 +422,11 @@ class Cloud:
                 "Images": [self.image_view(i) for i in self.images.values()],
                 "Snapshots": [self.snapshot_view(s) for s in self.snapshots.values()],
                 "Vms": [{"VmId": vm.vm_id, "AccountId": vm.account_id, "Architecture": vm.architecture,
+                         "State": vm.state, "ImageId": vm.image_id,
                          "Volumes": [{"VolumeId": vid, "DeviceName": self.volumes[vid].device_name,
                                       "VolumeSize": self.volumes[vid].size,
                                       "VolumeType": self.volumes[vid].volume_type} for vid in vm.volume_ids]}
-                        for vm in self.vms.values()],
+                        for vm in list(self.vms.values()) + list(self.terminated_vms.values())],
                 "ImageExportTasks": [dict(self.task_view(t), AccountId=t.account_id)
                                      for t in self.export_tasks.values()],
                 "Objects": [{"Bucket": b, "Key": k, "Size": len(v)} for b, objs in self.buckets.items()

@@ -1,6 +1,6 @@
 """EC2 operation name -> translator.  The one list of what the shim translates."""
 
-from . import attributes, describe, devices, export, images, lifecycle, tags
+from . import attributes, describe, devices, export, images, lifecycle, snapshots, tags
 
 OPERATIONS = {
     "RegisterImage": images.register_image,
@@ -17,6 +17,16 @@ OPERATIONS = {
     "ExportImage": export.export_image,
     "DescribeExportImageTasks": export.describe_export_image_tasks,
     "CancelExportTask": export.cancel_export_task,
+    # the snapshot half of the family, and tags read back where they are written (issue 14)
+    "CreateSnapshot": snapshots.create_snapshot,
+    "CopySnapshot": snapshots.copy_snapshot,
+    "ImportSnapshot": snapshots.import_snapshot,
+    "DescribeSnapshots": snapshots.describe_snapshots,
+    "DeleteSnapshot": snapshots.delete_snapshot,
+    "ModifySnapshotAttribute": snapshots.modify_snapshot_attribute,
+    "DescribeSnapshotAttribute": snapshots.describe_snapshot_attribute,
+    "ResetSnapshotAttribute": snapshots.reset_snapshot_attribute,
+    "DescribeTags": tags.describe_tags,
 }
 
 # (operation, path to a structure inside its input) -> member table: every member
@@ -55,4 +65,26 @@ MEMBER_TABLES = {
     ("DescribeExportImageTasks", ()): export.DESCRIBE_EXPORT_IMAGE_TASKS,
     ("DescribeExportImageTasks", ("Filters",)): describe.FILTER_MEMBERS,
     ("CancelExportTask", ()): export.CANCEL_EXPORT_TASK,
+    ("CreateSnapshot", ()): snapshots.CREATE_SNAPSHOT,
+    ("CreateSnapshot", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
+    ("CreateSnapshot", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
+    ("CopySnapshot", ()): snapshots.COPY_SNAPSHOT,
+    ("CopySnapshot", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
+    ("CopySnapshot", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
+    ("ImportSnapshot", ()): snapshots.IMPORT_SNAPSHOT,
+    ("ImportSnapshot", ("DiskContainer",)): snapshots.DISK_CONTAINER,
+    ("ImportSnapshot", ("ClientData",)): snapshots.CLIENT_DATA,
+    ("ImportSnapshot", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
+    ("ImportSnapshot", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
+    ("DescribeSnapshots", ()): snapshots.DESCRIBE_SNAPSHOTS,
+    ("DescribeSnapshots", ("Filters",)): describe.FILTER_MEMBERS,
+    ("DeleteSnapshot", ()): snapshots.DELETE_SNAPSHOT,
+    ("ModifySnapshotAttribute", ()): snapshots.MODIFY_SNAPSHOT_ATTRIBUTE,
+    ("ModifySnapshotAttribute", ("CreateVolumePermission",)): snapshots.CREATE_VOLUME_PERMISSION_MODIFICATIONS,
+    ("ModifySnapshotAttribute", ("CreateVolumePermission", "Add")): snapshots.CREATE_VOLUME_PERMISSION,
+    ("ModifySnapshotAttribute", ("CreateVolumePermission", "Remove")): snapshots.CREATE_VOLUME_PERMISSION,
+    ("DescribeSnapshotAttribute", ()): snapshots.DESCRIBE_SNAPSHOT_ATTRIBUTE,
+    ("ResetSnapshotAttribute", ()): snapshots.RESET_SNAPSHOT_ATTRIBUTE,
+    ("DescribeTags", ()): tags.DESCRIBE_TAGS,
+    ("DescribeTags", ("Filters",)): describe.FILTER_MEMBERS,
 }

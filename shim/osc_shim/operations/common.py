@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ..errors import Ec2Error, OapiError, invalid_value, to_ec2
+from ..errors import Ec2Error, OapiError, dry_run_error, invalid_value, to_ec2
 from .base import Call
+from .symbolic import is_symbolic
 
 # What OAPI accepts in ImageName; EC2 also allows [ ] ' @, which cannot be carried over.
 IMAGE_NAME_RE = re.compile(r"^[A-Za-z0-9_ ()/.\-]{3,128}$")
@@ -52,3 +53,31 @@ def tag_new_resource(resource_id: str, tags: list, what: str):
         cause = to_ec2(err)
         raise Ec2Error(cause.code, f"{what} {resource_id} was created, but tagging it failed: {cause.message}",
                        cause.status) from None
+
+
+def read_one(action: str, plural: str, id_member: str, resource_id: str, not_found, dry_run: bool = False):
+    """Sub-generator: the one OAPI resource ``resource_id`` (``ReadImages``, ``ReadSnapshots``, ...), or
+    ``not_found([resource_id])``; a dry run answers DryRunOperation once OAPI accepted it."""
+    body = {"Filters": {f"{id_member}s": [resource_id]}}
+    if dry_run:
+        body["DryRun"] = True
+    answer = yield Call(action, body, idempotent=True)
+    if dry_run:
+        raise dry_run_error()
+    found = answer.get(plural) or []
+    if is_symbolic(found):
+        return answer[plural][0]
+    for item in found:
+        if item.get(id_member) == resource_id:
+            return item
+    raise not_found([resource_id])
+
+
+def with_next_token(result: dict, answer) -> dict:
+    """``result`` with EC2's ``NextToken`` when the OAPI answer has a next page."""
+    from .symbolic import next_page_token
+
+    token = next_page_token(answer)
+    if token is not None:
+        result["NextToken"] = token
+    return result

@@ -41,6 +41,7 @@ from typing import Callable, Optional
 
 from ..errors import dry_run_error, Ec2Error, OapiError, invalid_value, to_ec2
 from .base import Call, Context, Handled, check_members
+from .common import read_one
 from .image_shape import check_id, image_not_found, image_unavailable, to_ec2_image
 from .symbolic import is_symbolic, next_page_token
 
@@ -264,18 +265,23 @@ def _server_filter(rule: Filter, values: list, narrowing: _Narrowing, tag_key: O
     narrowing.add(server.name, converted[0] if server.single else converted)
 
 
-def _check_filters(filters) -> list:
+def check_filters(operation: str, filters, rule_for) -> list:
+    """EC2 Filters -> [(name, rule, values)]: each one named, with values, its rule read by ``rule_for``."""
     out = []
     for i, f in enumerate(filters or [], 1):
-        check_members("DescribeImages", FILTER_MEMBERS, f, f"Filter.{i}.")
+        check_members(operation, FILTER_MEMBERS, f, f"Filter.{i}.")
         name = f.get("Name")
         if not name:
             raise Ec2Error("MissingParameter", f"The request must contain the parameter Filter.{i}.Name")
         values = [str(v) for v in f.get("Values") or []]
         if not values:
             raise Ec2Error("InvalidParameterValue", f"The filter '{name}' needs at least one value")
-        out.append((name, filter_for(name), values))
+        out.append((name, rule_for(name), values))
     return out
+
+
+def _check_filters(filters) -> list:
+    return check_filters("DescribeImages", filters, filter_for)
 
 
 def own_account_id():
@@ -450,18 +456,8 @@ def read_image(image_id: str, dry_run: bool = False, deregistered=()):
     """Sub-generator: the OAPI image ``image_id`` (ReadImages), or EC2's InvalidAMIID.NotFound
     (``InvalidAMIID.Unavailable`` for an image in ``deregistered``, Context.deregistered)."""
     check_id(image_id, "ami-")
-    body = {"Filters": {"ImageIds": [image_id]}}
-    if dry_run:
-        body["DryRun"] = True
-    answer = yield Call("ReadImages", body, idempotent=True)
-    if dry_run:
-        raise dry_run_error()
-    images = answer.get("Images") or []
-    if is_symbolic(images):
-        return answer["Images"][0]
-    for image in images:
-        if image.get("ImageId") == image_id:
-            return image
-    if image_id in (deregistered or ()):
-        raise image_unavailable(image_id)
-    raise image_not_found([image_id])
+    def not_found(ids):
+        return image_unavailable(image_id) if image_id in (deregistered or ()) else image_not_found(ids)
+
+    image = yield from read_one("ReadImages", "Images", "ImageId", image_id, not_found, dry_run)
+    return image

@@ -30,6 +30,10 @@ CreateImageExportTask       no natural key: the image's export tasks are read be
 DeleteImage                 retried (idempotent); "no such image" after an attempt that may have
                             been processed means the first attempt deleted it: success
 DeleteExportTask            same, with "no such task"
+CreateSnapshot              keyed by ClientToken (a bucket import), else VolumeId, else Description:
+                            the matching snapshots are read before sending; afterwards a new one
+                            with the same description is the one made; none -> sent again once
+DeleteSnapshot              retried (idempotent); "no such snapshot" after a lost answer: success
 CreateTags, DeleteTags,     idempotent: retried, nothing to reconcile
 UpdateImage, Read*
 =========================  =====================================================================
@@ -279,6 +283,51 @@ def created_export_task(call: Call, since: float, before=None):
     return NotFound()
 
 
+def _snapshot_filters(call: Call) -> Optional[dict]:
+    body = call.body
+    for member, key in (("ClientToken", "ClientTokens"), ("VolumeId", "VolumeIds"), ("Description", "Descriptions")):
+        if isinstance(body.get(member), str) and body[member]:
+            return {key: [body[member]]}
+    return None
+
+
+def _snapshots(call: Call):
+    """Sub-generator: the snapshots matching the create's key (one page: a key matches few)."""
+    filters = _snapshot_filters(call)
+    if filters is None:
+        return None
+    answer = yield Call("ReadSnapshots", {"Filters": filters}, idempotent=True)
+    return [s for s in (answer or {}).get("Snapshots") or [] if isinstance(s, dict)]
+
+
+def snapshots_before(call: Call):
+    try:
+        found = yield from _snapshots(call)
+    except OapiError:
+        return None
+    return None if found is None else frozenset(s.get("SnapshotId") for s in found)
+
+
+def created_snapshot(call: Call, since: float, before=None):
+    """The snapshot ``call`` (CreateSnapshot) made: new since ``before``, with the same description."""
+    try:
+        found = yield from _snapshots(call)
+    except OapiError as err:
+        return Unknown(f"ReadSnapshots failed ({err})")
+    if found is None:
+        return Unknown("the request names nothing to look the snapshot up by")
+    token = call.body.get("ClientToken")
+    new = [s for s in found if (token and s.get("ClientToken") == token) or (
+        before is not None and s.get("SnapshotId") not in before
+        and (s.get("Description") or "") == (call.body.get("Description") or ""))]
+    if len(new) == 1 and isinstance(new[0].get("SnapshotId"), str):
+        return Found({"Snapshot": new[0]}, new[0]["SnapshotId"])
+    if len(new) > 1:
+        return Unknown(f"{len(new)} matching snapshots were made just now "
+                       f"({', '.join(str(s.get('SnapshotId')) for s in new)})")
+    return NotFound() if before is not None or token else Unknown("the snapshots could not be read before sending")
+
+
 def _image_what(call: Call) -> str:
     name = _image_name(call)
     return f"image named {name!r}" if name else "image"
@@ -302,6 +351,12 @@ PLANS = {
     "DeleteImage": Reconcile(what=lambda call: f"image {call.body.get('ImageId')}", gone_codes=frozenset({"5023"})),
     "DeleteExportTask": Reconcile(what=lambda call: f"export task {call.body.get('ExportTaskId')}",
                                   gone_codes=frozenset({"5058"})),
+    "CreateSnapshot": Reconcile(
+        what=lambda call: "snapshot" + (f" of {call.body['VolumeId']}" if call.body.get("VolumeId") else ""),
+        find=created_snapshot, before=snapshots_before, settle=SETTLE_DELAY,
+        check_hint=lambda call: "aws ec2 describe-snapshots --owner-ids self"),
+    "DeleteSnapshot": Reconcile(what=lambda call: f"snapshot {call.body.get('SnapshotId')}",
+                                gone_codes=frozenset({"5054"})),
 }
 
 

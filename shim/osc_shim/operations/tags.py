@@ -18,7 +18,7 @@ from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, 
 from .base import Call, Context, Handled, Map, check_members
 from .image_shape import ID_BODY, resource_error
 from .symbolic import is_symbolic, next_page_token
-from .common import tag_new_resource
+from .common import tag_new_resource, with_next_token
 
 CREATE_TAGS = {
     "Resources": Handled("ResourceIds; an ID of no type OUTSCALE can tag is EC2's InvalidID"),
@@ -185,3 +185,87 @@ def delete_tags(params: dict, ctx: Context):
     body["Tags"] = pairs
     yield from _tag_call(Call("DeleteTags", body, idempotent=True), resources)
     return {}
+
+
+# -- DescribeTags -> ReadTags ------------------------------------------------------------------
+
+DESCRIBE_TAGS = {
+    "Filters": Handled("key -> Keys, value -> Values, resource-id -> ResourceIds, resource-type -> ResourceTypes "
+                       "(EC2 names, see RESOURCE_TYPES), tag:KEY; always applied to the answer (wildcards)"),
+    "MaxResults": Handled("ResultsPerPage"),
+    "NextToken": Handled("NextPageToken"),
+    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+}
+# EC2 ResourceType <-> OAPI Tag.ResourceType, for every kind both name; an OAPI type not listed is shown as is.
+RESOURCE_TYPES = {
+    "instance": "vm", "image": "image", "snapshot": "snapshot", "volume": "volume",
+    "export-image-task": "task", "security-group": "security-group", "vpc": "net", "subnet": "subnet",
+    "network-interface": "nic", "elastic-ip": "public-ip", "route-table": "route-table",
+    "internet-gateway": "internet-service", "key-pair": "keypair", "customer-gateway": "client-gateway",
+    "vpn-gateway": "virtual-gateway", "vpn-connection": "vpn-connection", "natgateway": "nat-service",
+    "vpc-peering-connection": "net-peering", "dhcp-options": "dhcp-options", "vpc-endpoint": "net-access-point",
+}
+EC2_RESOURCE_TYPES = {oapi: ec2 for ec2, oapi in RESOURCE_TYPES.items()}
+TAG_FILTERS = {  # EC2 filter -> (what it reads on the EC2 tag, the OAPI filter it is also sent as, convert)
+    "key": ("Key", "Keys", None),
+    "value": ("Value", "Values", None),
+    "resource-id": ("ResourceId", "ResourceIds", None),
+    "resource-type": ("ResourceType", "ResourceTypes", RESOURCE_TYPES.get),
+}
+
+
+def _tag_rules(filters) -> tuple:
+    """(OAPI Filters, [(read, patterns)]) of EC2 DescribeTags filters."""
+    from .describe import check_filters, has_wildcard
+
+    def rule_for(name):
+        if isinstance(name, str) and name.startswith("tag:") and len(name) > 4:
+            return name
+        if name not in TAG_FILTERS:
+            raise Ec2Error("InvalidParameterValue", f"The filter '{name}' is invalid")
+        return name
+
+    server, rules = {}, []
+    for name, _, values in check_filters("DescribeTags", filters, rule_for):
+        if name.startswith("tag:"):
+            key = name[4:]
+            rules.append((lambda t, key=key: [t["Value"]] if t.get("Key") == key else [], values))
+            if not has_wildcard(key):
+                server.setdefault("Keys", [key])
+            continue
+        member, oapi_name, convert = TAG_FILTERS[name]
+        rules.append((lambda t, member=member: [t.get(member)], values))
+        if not any(has_wildcard(v) for v in values):
+            converted = [convert(v) if convert else v for v in values]
+            if all(converted) and oapi_name not in server:
+                server[oapi_name] = converted
+    return server, rules
+
+
+def describe_tags(params: dict, ctx: Context):
+    from .describe import matches
+
+    check_members("DescribeTags", DESCRIBE_TAGS, params)
+    server, rules = _tag_rules(params.get("Filters"))
+    body = {"Filters": server} if server else {}
+    max_results = params.get("MaxResults")
+    if max_results is not None and not 5 <= max_results <= 1000:
+        raise invalid_value("MaxResults", max_results, "Give a value between 5 and 1000.")
+    if params.get("DryRun"):
+        yield Call("ReadTags", dict(body, DryRun=True), idempotent=True)
+        raise dry_run_error()
+    if max_results is not None:
+        body["ResultsPerPage"] = max_results
+    if params.get("NextToken"):
+        body["NextPageToken"] = params["NextToken"]
+    answer = yield Call("ReadTags", body, idempotent=True)
+    found = answer.get("Tags") or []
+    if is_symbolic(found):
+        tags = [{"Key": t["Key"], "Value": t["Value"], "ResourceId": t["ResourceId"],
+                 "ResourceType": t["ResourceType"]} for t in found]
+    else:
+        tags = [{"Key": t.get("Key"), "Value": t.get("Value") or "", "ResourceId": t.get("ResourceId"),
+                 "ResourceType": EC2_RESOURCE_TYPES.get(t.get("ResourceType"), t.get("ResourceType"))}
+                for t in found]
+        tags = [t for t in tags if all(matches(read(t), values) for read, values in rules)]
+    return with_next_token({"Tags": tags}, answer)

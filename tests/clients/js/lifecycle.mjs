@@ -1,6 +1,6 @@
 // The AWS SDK for JavaScript v3 (@aws-sdk/client-ec2) driven against the gateway, unchanged: every
 // operation the shim translates, a waiter, a paginator and EC2's error names.
-// Input: one JSON argument (endpoint, snapshotId, manifestUrl, vmId, owner, otherAccount, bucket).
+// Input: one JSON argument (endpoint, snapshotId, manifestUrl, diskUrl, vmId, owner, otherAccount, bucket).
 // Output: one JSON object on stdout, step name -> {value} or {error: {name, message, status}};
 // tests/clients/test_client_js.py asserts each step.
 import * as ec2 from "@aws-sdk/client-ec2";
@@ -94,6 +94,32 @@ await step("CancelExportTask", async () => { await send(ec2.CancelExportTaskComm
 
 await step("DeregisterImage", async () => { await send(ec2.DeregisterImageCommand, { ImageId: copy }); return true; });
 await step("DescribeImages deregistered", async () => (await send(ec2.DescribeImagesCommand, { ImageIds: [copy] })).Images);
+
+// The snapshot half, through OAPI; the volume is read through FCU (the emulator's face: one world).
+const volume = await step("_DescribeVolumes", async () => (await send(ec2.DescribeVolumesCommand, {}))
+  .Volumes[0].VolumeId);
+const snap = await step("CreateSnapshot", async () => (await send(ec2.CreateSnapshotCommand, {
+  VolumeId: volume, Description: "js snapshot",
+  TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "app", Value: "js" }] }] })).SnapshotId);
+await step("waitUntilSnapshotCompleted", async () => (await ec2.waitUntilSnapshotCompleted(
+  { client, minDelay: 1, maxDelay: 2, maxWaitTime: 60 }, { SnapshotIds: [snap] })).state);
+const snapCopy = await step("CopySnapshot", async () => (await send(ec2.CopySnapshotCommand, {
+  SourceSnapshotId: snap, SourceRegion: "eu-west-2", Description: "js copy" })).SnapshotId);
+await step("ImportSnapshot", async () => (await send(ec2.ImportSnapshotCommand, {
+  DiskContainer: { Url: cfg.diskUrl, Format: "RAW" }, ClientData: { UploadSize: 3 } })).SnapshotTaskDetail);
+await step("DescribeSnapshots", async () => (await send(ec2.DescribeSnapshotsCommand, {
+  OwnerIds: ["self"], Filters: [{ Name: "description", Values: ["js *"] }] })).Snapshots.map((x) => x.SnapshotId).sort());
+await step("ModifySnapshotAttribute", async () => { await send(ec2.ModifySnapshotAttributeCommand, {
+  SnapshotId: snap, Attribute: "createVolumePermission", OperationType: "add", UserIds: [cfg.otherAccount] });
+  return true; });
+await step("DescribeSnapshotAttribute", async () => (await send(ec2.DescribeSnapshotAttributeCommand, {
+  SnapshotId: snap, Attribute: "createVolumePermission" })).CreateVolumePermissions);
+await step("ResetSnapshotAttribute", async () => { await send(ec2.ResetSnapshotAttributeCommand, {
+  SnapshotId: snap, Attribute: "createVolumePermission" }); return true; });
+await step("DescribeTags", async () => (await send(ec2.DescribeTagsCommand, {
+  Filters: [{ Name: "resource-id", Values: [snap] }] })).Tags.map((t) => [t.ResourceType, t.Key, t.Value]));
+await step("DeleteSnapshot", async () => { await send(ec2.DeleteSnapshotCommand, { SnapshotId: snapCopy }); return true; });
+await step("error DescribeSnapshots deleted", () => send(ec2.DescribeSnapshotsCommand, { SnapshotIds: [snapCopy] }));
 
 // EC2's error names, as the SDK exposes them (err.name).
 await step("error DeregisterImage again", () => send(ec2.DeregisterImageCommand, { ImageId: copy }));
