@@ -83,11 +83,11 @@ def prefix_of(job: str) -> str:
     return f"{PREFIX_ROOT}/{job}/"
 
 
-def transfer_bucket(options: Options) -> str:
+def transfer_bucket(options: Options, source: str, destination: str) -> str:
     if not options.transfer_bucket:
         raise missing_parameter(
-            "TransferBucket", f"copying an image to another OUTSCALE region goes through an OOS bucket of the source "
-                              f"region: set the profile key {BUCKET_SETTING} (aws configure set {BUCKET_SETTING} "
+            "TransferBucket", f"copying an image from {source} (SourceRegion) to {destination} goes through an OOS "
+                              f"bucket of {source}: set the profile key {BUCKET_SETTING} (aws configure set {BUCKET_SETTING} "
                               f"BUCKET) or the environment variable {BUCKET_ENV}")
     return options.transfer_bucket
 
@@ -185,7 +185,7 @@ def pipeline(params: dict, destination: str, options: Options, check_params):
     """
     tags = check_params(params)
     source_region, source_id = params["SourceRegion"], params["SourceImageId"]
-    bucket = transfer_bucket(options)
+    bucket = transfer_bucket(options, source_region, destination)
     job = job_of(params, destination)
     prefix = prefix_of(job)
     if params.get("DryRun"):  # would the export be allowed? (the first call that needs a permission)
