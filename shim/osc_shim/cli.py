@@ -18,6 +18,7 @@ COMMANDS = {
     "endpoints": "osc_shim.commands_config:endpoints",
     "serve": "osc_shim.gateway.serve:serve",
     "translate": "osc_shim.translate:translate",
+    "share-image": "osc_shim.share_command:share_image",
 }
 
 

@@ -66,13 +66,7 @@ def delete_objects(step: plan.DeleteObjects, credentials, environ: Mapping = os.
     return deleted
 
 
-def run(params: dict, region: str, credentials, make_client: Callable, *, settings: Mapping,
-        warn: Callable[[str], None], progress: Optional[Callable] = None, environ: Mapping = os.environ,
-        sleep: Callable[[float], None] = time.sleep) -> dict:
-    """Copy ``params["SourceImageId"]`` from ``params["SourceRegion"]`` to ``region``; EC2's answer."""
-    from .operations.lifecycle import check_copy
-
-    options = options_from(settings, environ)
+def _performer(region: str, credentials, make_client: Callable, warn, progress, environ, sleep):
     poll = float(environ.get(POLL_ENV) or 5)
     progress = progress or (lambda stage, percent, note: None)
     clients = {}
@@ -92,6 +86,25 @@ def run(params: dict, region: str, credentials, make_client: Callable, *, settin
             clients[where] = make_client(where)
         return clients[where].perform(step, plan_for(step), warn=warn)
 
+    return perform
+
+
+def share(image_id: str, region: str, credentials, make_client: Callable, *, bucket: Optional[str],
+          expires_in: int, progress: Optional[Callable] = None, environ: Mapping = os.environ,
+          sleep: Callable[[float], None] = time.sleep) -> str:
+    """The pre-signed manifest URL of ``image_id``'s export (``osc-shim share-image``)."""
+    perform = _performer(region, credentials, make_client, lambda m: None, progress, environ, sleep)
+    return drive(plan.share(image_id, region, plan.Options(transfer_bucket=bucket), expires_in), perform)
+
+
+def run(params: dict, region: str, credentials, make_client: Callable, *, settings: Mapping,
+        warn: Callable[[str], None], progress: Optional[Callable] = None, environ: Mapping = os.environ,
+        sleep: Callable[[float], None] = time.sleep) -> dict:
+    """Copy ``params["SourceImageId"]`` from ``params["SourceRegion"]`` to ``region``; EC2's answer."""
+    from .operations.lifecycle import check_copy
+
+    options = options_from(settings, environ)
+    perform = _performer(region, credentials, make_client, warn, progress, environ, sleep)
     try:
         return drive(plan.pipeline(dict(params), region, options, check_copy), perform)
     except KeyboardInterrupt:

@@ -25,7 +25,6 @@ from typing import Optional
 
 from ..errors import Ec2Error, dry_run_error, invalid_value, missing_parameter
 from .base import Call
-from .tags import tag_specifications
 
 TOKEN_TAG = "osc-shim:client-token"
 SOURCE_TAG = "osc-shim:copied-from"
@@ -233,14 +232,17 @@ def pipeline(params: dict, destination: str, options: Options, check_params):
     return {"ImageId": image["ImageId"]}
 
 
-def check_source_region(params: dict, regions_known) -> None:
-    if params.get("SourceRegion") not in regions_known:
-        raise invalid_value("SourceRegion", params.get("SourceRegion"),
-                            f"OUTSCALE's regions: {', '.join(regions_known)}.")
+def share(image_id: str, region: str, options: Options, expires_in: int):
+    """Export ``image_id`` (or find its finished share export) and pre-sign its manifest: the URL."""
+    bucket = options.transfer_bucket
+    if not bucket:
+        raise missing_parameter("TransferBucket", f"an image is shared through an OOS bucket of {region}: give "
+                                f"--bucket, the profile key {BUCKET_SETTING} or {BUCKET_ENV}")
+    if not 1 <= int(expires_in) <= MAX_PRESIGN_SECONDS:
+        raise invalid_value("ExpiresIn", expires_in, f"OOS pre-signs URLs for 1 to {MAX_PRESIGN_SECONDS} seconds "
+                                                     "(seven days).")
+    prefix = f"{PREFIX_ROOT}/share-{hashlib.sha256(f'{region}/{image_id}'.encode()).hexdigest()[:16]}/"
+    task = yield from export_and_wait(region, image_id, bucket, prefix)
+    url = yield Presign(region, bucket, manifest_key(task), int(expires_in))
+    return url
 
-
-TAGGABLE = ("image", "snapshot")
-
-
-def copy_tags(params: dict) -> dict:
-    return tag_specifications(params.get("TagSpecifications"), TAGGABLE, "CopyImage")
