@@ -112,7 +112,12 @@ def emulator(host, port, region, access_key, secret_key, account_specs, seed_fil
 
     \b
       Each account starts with one VM (its ID is printed) and every account sees
-      one public image owned by "Outscale".
+      one public image owned by "Outscale".  Every region is served under
+      /<region>/api/v1 (OSC_ENDPOINT_API=http://HOST:PORT/{region}/api/v1), each
+      with its own state; one OOS serves them all: its S3 face (ListObjectsV2,
+      Get/Put/DeleteObject, SigV4) is /oos/<region>/
+      (OSC_ENDPOINT_OOS=http://HOST:PORT/oos/{region}), and pre-signed URLs are
+      checked as OOS checks them (SigV2 or SigV4 with the account's key, expiry).
 
     \b
     TEST HOOKS (unsigned, only under /_emulator/)
