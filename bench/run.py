@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["plugin_bench.py", "gateway_bench.py", "gateway_load_bench.py", "fuzz_bench.py"]
+SCRIPTS = ["plugin_bench.py", "gateway_bench.py", "gateway_load_bench.py", "fuzz_bench.py", "copy_bench.py"]
 
 
 def main() -> int:

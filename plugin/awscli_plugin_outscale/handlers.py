@@ -244,6 +244,11 @@ class OutscalePlugin:
             extra = {"settings": self._settings} if self._settings else {}
             if api != "ec2":
                 extra["api"] = api
+            elif operation == "CopyImage":  # another --source-region runs the export/import pipeline
+                from osc_shim import progress
+
+                extra["copy_settings"] = _transfer_settings(self.session)
+                extra["progress"] = progress.Reporter(sys.stderr)
             result = service.call(operation, dict(api_params), region=self.target.region,
                                   credentials=credentials, warn=self._warn, **extra)
         except Ec2Error as err:
@@ -319,6 +324,15 @@ def _remember_secrets(credentials):
         remember(frozen.secret_key, getattr(frozen, "token", None))
     except Exception:  # the shim reports credential problems itself
         pass
+
+
+def _transfer_settings(session) -> dict:
+    """The profile's outscale_transfer_* keys (a copy to another region goes through that bucket)."""
+    try:
+        scoped = session.get_scoped_config() or {}
+    except Exception:
+        scoped = {}
+    return {k: v for k, v in scoped.items() if k.startswith("outscale_transfer_") or k.startswith("outscale_keep_")}
 
 
 def _shim_settings(session, parsed_args) -> dict:

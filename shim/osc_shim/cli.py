@@ -19,6 +19,7 @@ COMMANDS = {
     "serve": "osc_shim.gateway.serve:serve",
     "translate": "osc_shim.translate:translate",
     "rehearse": "osc_shim.rehearse:rehearse",
+    "share-image": "osc_shim.share_command:share_image",
 }
 
 

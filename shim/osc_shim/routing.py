@@ -185,6 +185,22 @@ def is_translated(operation: str, service: str = "ec2") -> bool:
     return translator(operation, service) is not None
 
 
+# -- copy-image across regions ----------------------------------------------------------------
+
+def copy_kind(operation: str, params: Mapping, region: str) -> str:
+    """``direct`` (the operation's own translator) or ``cross-region`` (CopyImage from another region:
+    the export/import pipeline, ``operations.copy_across_regions``); ``Refused`` for a source region
+    OUTSCALE lacks."""
+    if operation != "CopyImage":
+        return "direct"
+    source = params.get("SourceRegion")
+    if not source or source == region:
+        return "direct"
+    if source not in regions.REGIONS:
+        raise unknown_region(str(source)[:40], "--source-region")
+    return "cross-region"
+
+
 # -- a command (plugin, translate) -----------------------------------------------------------
 
 @dataclass(frozen=True)

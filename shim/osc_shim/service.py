@@ -21,6 +21,14 @@ from .operations.reconcile import plan_for
 from .regions import UnknownRegion
 from .routing import oapi_endpoint, translator
 
+CROSS_REGION_HERE = (
+    "Copying an image from {source} to {region} takes an export, an import and minutes to hours; this front end "
+    "answers within one request, so it does not start it (and never copies within {region} instead). Run it with "
+    "the AWS CLI and the plugin: aws ec2 copy-image --source-region {source} --region {region} --source-image-id "
+    "ID --name NAME (transfer bucket: outscale_transfer_bucket or OSC_TRANSFER_BUCKET), or share it: "
+    "url=$(osc-shim share-image --image-id ID --region {source}); aws ec2 register-image --image-location \"$url\" "
+    "--region {region}.")
+
 # The EC2 operations the shim translates (routing.translator is the one answer; this is its list).
 SUPPORTED = frozenset(OPERATIONS)
 
@@ -41,12 +49,30 @@ def make_client(region: str, credentials, environ=os.environ, **options) -> Oapi
 def call(operation: str, params: dict, *, region: str, credentials=None,
          warn: Optional[Callable[[str], None]] = None, client: Optional[OapiClient] = None,
          retried: bool = False, settings: Optional[Mapping] = None, api: str = "ec2",
-         invocation: Optional[str] = None) -> dict:
+         invocation: Optional[str] = None, copy_settings: Optional[Mapping] = None,
+         progress: Optional[Callable] = None) -> dict:
     """``api``: the AWS service the operation is of (``ec2``; ``sts`` for GetCallerIdentity).
     ``retried``: the front end's client says this request repeats an earlier one (an SDK retry):
     a create it asks for may already have happened (``oapi.client.OapiClient.perform``); ``invocation``:
     the client's ID of the request, the same on its retries (``amz-sdk-invocation-id``).
     ``settings``: retry/timeout settings from the front end (``oapi.retry.policy_from``)."""
+    from .routing import Refused, copy_kind
+
+    # copy_settings: the profile's transfer settings (outscale_transfer_bucket...): a front end that gives
+    # them runs a copy from another region (copy_runner); one that does not (the gateway: no request is held
+    # for the minutes it takes) answers it with an error naming the command.
+    try:
+        kind = copy_kind(operation, params, region) if api == "ec2" else "direct"
+    except Refused as exc:
+        raise Ec2Error("InvalidParameterValue", f"{exc}") from None
+    if kind == "cross-region":
+        if copy_settings is None:
+            raise Ec2Error("UnsupportedOperation", CROSS_REGION_HERE.format(source=params["SourceRegion"], region=region))
+        from . import copy_runner
+
+        return copy_runner.run(params, region, credentials,
+                               lambda where: make_client(where, credentials, settings=settings),
+                               settings=copy_settings, warn=warn or (lambda message: None), progress=progress)
     translate = translator(operation, api)
     if translate is None:
         raise Ec2Error("UnsupportedOperation", f"The shim does not translate {operation}.")

@@ -51,18 +51,28 @@ def _signing_key(scheme: Scheme, secret: str, date: str, region: str, service: s
     return _hmac(k, scheme.terminator)
 
 
-def _canonical_request(method: str, path: str, headers: Mapping[str, str], signed: list, body: bytes) -> str:
+def _canonical_request(method: str, path: str, headers: Mapping[str, str], signed: list, body: bytes,
+                       query: str = "") -> str:
     canon_headers = "".join(f"{h}:{' '.join(headers[h].strip().split())}\n" for h in signed)
     return "\n".join(
-        [method, path or "/", "", canon_headers, ";".join(signed), hashlib.sha256(body).hexdigest()]
+        [method, path or "/", query, canon_headers, ";".join(signed), hashlib.sha256(body).hexdigest()]
     )
 
 
+def canonical_query(query: str) -> str:
+    """SigV4's canonical query string: pairs sorted, names and values percent-encoded (S3 requests)."""
+    from urllib.parse import parse_qsl, quote
+
+    pairs = sorted(parse_qsl(query, keep_blank_values=True))
+    return "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
+
+
 def signature(scheme: Scheme, secret: str, stamp: str, region: str, service: str,
-              method: str, path: str, headers: Mapping[str, str], signed: list, body: bytes) -> str:
+              method: str, path: str, headers: Mapping[str, str], signed: list, body: bytes,
+              query: str = "") -> str:
     date = stamp[:8]
     scope = f"{date}/{region}/{service}/{scheme.terminator}"
-    canonical = _canonical_request(method, path, headers, signed, body)
+    canonical = _canonical_request(method, path, headers, signed, body, query)
     to_sign = "\n".join([scheme.algorithm, stamp, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()])
     return hmac.new(_signing_key(scheme, secret, date, region, service), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -97,7 +107,7 @@ class SignatureError(Exception):
 
 
 def verify(method: str, path: str, headers: Mapping[str, str], body: bytes,
-           secret_for, now: Optional[_dt.datetime] = None) -> str:
+           secret_for, now: Optional[_dt.datetime] = None, query: str = "") -> str:
     """Check an OSC4 or AWS4 signed request; return the access key that signed it.
 
     ``headers`` must map lower-case names to values as received; ``secret_for``
@@ -135,7 +145,7 @@ def verify(method: str, path: str, headers: Mapping[str, str], body: bytes,
     for host in hosts:
         candidate = dict(headers, host=host)
         expected = signature(scheme, secret, stamp, m["region"], m["service"], method, path,
-                             candidate, signed, body)
+                             candidate, signed, body, canonical_query(query) if query else "")
         if hmac.compare_digest(expected, m["sig"]):
             return m["ak"]
     raise SignatureError("signature does not match")

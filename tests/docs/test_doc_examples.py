@@ -94,7 +94,8 @@ def test_document_examples_run(document, tmp_path):
                 aws, extra["AWS_CONFIG_FILE"] = AWS_V2, str(home / ".aws-v2" / "config")
             else:
                 aws, extra["AWS_DATA_PATH"] = AWS_V1, waiters
-            env = clean_env(home, OSC_ENDPOINT_API=emu.api_url, AWS_MAX_ATTEMPTS="1",
+            env = clean_env(home, OSC_ENDPOINT_API=emu.api_url_template, AWS_MAX_ATTEMPTS="1",
+                            OSC_ENDPOINT_OOS=emu.url + "/oos/{region}", OSC_SHIM_POLL_SECONDS="0.05",
                             HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9",
                             PATH=os.pathsep.join([_bin_dir(home, aws), "/usr/bin", "/bin"]),
                             **{name: template.format(**values) for name, template in VARIABLES.items()}, **extra)

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 
 from ..regions import REGIONS
 from ..signing import SignatureError, verify
-from . import accounts, exports, hooks, images, schema, snapshots, tags
+from . import accounts, exports, hooks, images, oos_api, schema, snapshots, tags
 from .fault_injection import HOOK as FAULTS_HOOK
 from .fault_injection import FaultInjector
 from .faults import ApiError
@@ -40,7 +40,7 @@ HANDLERS = {**images.HANDLERS, **snapshots.HANDLERS, **tags.HANDLERS, **exports.
 API_PATH_RE = re.compile(r"^(?:/(?P<region>[a-z0-9-]+))?/api/(?:v1|latest)/(?P<action>[A-Za-z0-9]+)/?$")
 _SCOPE_REGION_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[^/,\s]+)/")
 MAX_BODY = 1 << 20
-REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
+REASONS = {200: "OK", 204: "No Content", 403: "Forbidden", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
            409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error", 501: "Not Implemented"}
 
 
@@ -94,6 +94,14 @@ class EmulatorApp:
                     self.faults.clear()
             log.info("%s %s -> %d", method, path, status)
             return self._send(start_response, status, answer)
+        if path.startswith(oos_api.PREFIX):
+            body = self._read(environ) or b""
+            status, data, ctype = oos_api.handle(self.cloud, method, path, environ.get("QUERY_STRING", ""),
+                                                 _headers(environ), body)
+            log.info("OOS %s %s -> %d", method, path, status)
+            start_response(f"{status} {REASONS.get(status, 'Error')}",
+                           [("Content-Type", ctype), ("Content-Length", str(len(data)))])
+            return [data]
         if path in ("", "/"):
             return self.fcu(environ, start_response)
         request_id = str(uuid.uuid4())

@@ -34,10 +34,30 @@ def startup_message(emu, region: str, secret_given: bool) -> list:
         f"  access key  {acct.access_key}",
         f"  secret key  {secret}",
         f"  account     {acct.account_id}; VM to create images from: {default_vm_id(acct.account_id)}",
+        *(f"  account     {other.account_id} (access key {other.access_key})"
+          for other in list(emu.cloud.accounts.values())[1:]),
         "Use it from another shell (the AWS CLI with the plugin, osc-shim serve, boto3 through the gateway):",
         *(f"export {name}={value}" for name, value in exports),
         f"  aws ec2 describe-images --owners self --endpoint https://fcu.{region}.outscale.com",
     ]
+
+
+def parse_accounts(specs) -> dict:
+    """``AK:SK[:ACCOUNT_ID]`` items -> ``Cloud``'s accounts ({AK: (SK, account id)}), in the order given."""
+    from .state import DEFAULT_ACCOUNT_ID
+
+    accounts = {}
+    for i, spec in enumerate(specs):
+        parts = spec.split(":")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise ValueError(f"{spec.split(':')[0]}:...: give AK:SK or AK:SK:ACCOUNT_ID")
+        account_id = parts[2] if len(parts) == 3 else f"{int(DEFAULT_ACCOUNT_ID) + i:012d}"
+        if not (account_id.isdigit() and len(account_id) == 12):
+            raise ValueError(f"account ID {account_id!r}: 12 digits")
+        if parts[0] in accounts:
+            raise ValueError(f"access key {parts[0]} given twice")
+        accounts[parts[0]] = (parts[1], account_id)
+    return accounts
 
 
 @click.command(context_settings={"max_content_width": 100})
@@ -52,6 +72,9 @@ def startup_message(emu, region: str, secret_given: bool) -> list:
               help="Access key of the emulated account. Default: the demo key AKIAEMULATOR0000001.")
 @click.option("--secret-key", envvar="OSC_SECRET_KEY", show_envvar=True, metavar="SK",
               help="Secret key of the emulated account. Default: the demo secret emulator-secret-key-do-not-use.")
+@click.option("--account", "account_specs", multiple=True, metavar="AK:SK[:ACCOUNT_ID]",
+              help="An emulated account with its own keys (repeatable; the first is the default, and replaces "
+                   "--access-key/--secret-key). Account IDs default to 123456789012, 123456789013, ...")
 @click.option("--seed", "seed_file", type=click.File("r"), metavar="FILE.json",
               help="Resources to start with: buckets, objects, manifests, VMs, snapshots, images (see FORMAT below).")
 @click.option("--pending-reads", default=1, show_default=True, type=click.IntRange(0),
@@ -71,7 +94,7 @@ def startup_message(emu, region: str, secret_given: bool) -> list:
 @click.option("--faults", "faults_file", type=click.File("r"), metavar="FILE.json",
               help="Faults to inject: a JSON list of rules (same fields as --fault).")
 @click.option("-v", "--verbose", is_flag=True, help="Log one line per request (never headers or keys).")
-def emulator(host, port, region, access_key, secret_key, seed_file, pending_reads, pending_seconds,
+def emulator(host, port, region, access_key, secret_key, account_specs, seed_file, pending_reads, pending_seconds,
              export_reads, no_hooks, control_token, fault_specs, faults_file, verbose):
     """Serve an offline OUTSCALE API (OAPI) for images, snapshots, tags and exports.
 
@@ -103,7 +126,12 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
 
     \b
       Each account starts with one VM (its ID is printed) and every account sees
-      one public image owned by "Outscale".
+      one public image owned by "Outscale".  Every region is served under
+      /<region>/api/v1 (OSC_ENDPOINT_API=http://HOST:PORT/{region}/api/v1), each
+      with its own state; one OOS serves them all: its S3 face (ListObjectsV2,
+      Get/Put/DeleteObject, SigV4) is /oos/<region>/
+      (OSC_ENDPOINT_OOS=http://HOST:PORT/oos/{region}), and pre-signed URLs are
+      checked as OOS checks them (SigV2 or SigV4 with the account's key, expiry).
 
     \b
     TEST HOOKS (unsigned, only under /_emulator/)
@@ -145,6 +173,7 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
       export OSC_ENDPOINT_FCU=http://127.0.0.1:8443
       osc-shim emulator --port 0 --pending-reads 3 --seed demo.json
       osc-shim emulator --fault kind=reset-after,action=CreateImage
+      osc-shim emulator --account AKOWNER:SKOWNER --account AKPEER:SKPEER
 
     Stop it with Ctrl-C; it shuts down gracefully.
     """
@@ -161,7 +190,10 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
         raise click.BadParameter(str(exc), param_hint="--fault/--faults") from None
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(message)s")
-    accounts = default_accounts(access_key, secret_key)
+    try:
+        accounts = parse_accounts(account_specs) if account_specs else default_accounts(access_key, secret_key)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--account") from None
     stop = threading.Event()
     # Ctrl-C and SIGTERM end the wait below instead of unwinding through whatever runs.
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -176,7 +208,7 @@ def emulator(host, port, region, access_key, secret_key, seed_file, pending_read
         if seed_file is not None:
             made = emu.cloud.seed(json.load(seed_file))
             click.echo(f"Seeded: {json.dumps({k: v for k, v in made.items() if v})}")
-        for line in startup_message(emu, region, secret_given=bool(secret_key)):
+        for line in startup_message(emu, region, secret_given=bool(secret_key) and not account_specs):
             click.echo(line)
         while not stop.wait(0.5):
             pass

@@ -87,6 +87,10 @@ def object_url(url: str, param: str = "FileLocation") -> oos.OosUrl:
 
 
 def check_not_expired(cloud: Cloud, loc: oos.OosUrl, case: str, what: str) -> None:
+    """OOS's checks of a pre-signed URL: its signature (any account's key), then its expiry."""
+    problem = oos.signature_problem(loc, cloud.secret_for)
+    if problem:
+        raise ApiError(case, f"The pre-signed URL of the {what} is refused by OOS: {problem}.")
     if loc.expired(cloud.now()):
         raise ApiError(case, f"The pre-signed URL of the {what} expired at {iso(loc.expires_at)}.")
 

@@ -4,8 +4,11 @@ The emulator keeps OOS objects in memory; a ``FileLocation`` names one of them
 by URL (``https://oos.<region>.outscale.com/<bucket>/<key>``, path style, or
 ``https://<bucket>.oos.<region>.outscale.com/<key>``).  Pre-signed URLs carry
 their own expiry (SigV2 ``Expires=``, or SigV4 ``X-Amz-Date`` + ``X-Amz-Expires``);
-their signatures are not checked, and the ones made here are keyed with a
-fixed emulator-only key, never with an account's secret.
+their signatures are checked as OOS checks them (``signature_problem``): SigV2
+(``AWSAccessKeyId`` + ``Signature``, HMAC-SHA1) or SigV4 (``X-Amz-Credential`` + ``X-Amz-Signature``)
+with the secret key of the account owning the access key, as ``aws s3 presign`` and botocore make
+them.  The URLs the emulator itself makes (export manifests and their snapshot links) are keyed with a
+fixed emulator-only key (OOS's own), never with an account's secret.  One OOS serves every region.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import hmac
 import time
 from dataclasses import dataclass
 from typing import Optional
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
 from ..regions import DEFAULT_REGION, REGIONS
 
@@ -44,6 +47,9 @@ class OosUrl:
     key: str
     signed: bool
     expires_at: Optional[float]  # unix time; None when the URL carries no expiry
+    raw_path: str = ""
+    host: str = ""
+    query: tuple = ()  # (name, value) pairs as given
 
     def expired(self, now: float) -> bool:
         return self.expires_at is not None and now >= self.expires_at
@@ -88,7 +94,60 @@ def parse_oos_url(url: str) -> OosUrl:
         expires_at = _expiry(query)
     except (KeyError, ValueError):
         raise UrlProblem("invalid-url-format", "the pre-signed URL carries a malformed expiry") from None
-    return OosUrl(region, bucket, path, signed, expires_at)
+    pairs = tuple(parse_qsl(parts.query, keep_blank_values=True))
+    return OosUrl(region, bucket, path, signed, expires_at, parts.path or "/", parts.netloc, pairs)
+
+
+def _v2_signature(secret: bytes, expires: str, resource: str) -> str:
+    to_sign = f"GET\n\n\n{expires}\n{resource}"
+    return base64.b64encode(hmac.new(secret, to_sign.encode(), hashlib.sha1).digest()).decode()
+
+
+def _v4_signature(secret: str, url: OosUrl, query: dict) -> str:
+    """SigV4 query authentication (botocore's S3SigV4QueryAuth): signed header host, unsigned payload."""
+    date, scope = query["X-Amz-Date"], query["X-Amz-Credential"].split("/", 1)[1]
+    day, region, service, _ = scope.split("/")
+    canonical_query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
+                               for k, v in sorted(url.query) if k != "X-Amz-Signature")
+    canonical = f"GET\n{url.raw_path}\n{canonical_query}\nhost:{url.host}\n\nhost\nUNSIGNED-PAYLOAD"
+    to_sign = f"AWS4-HMAC-SHA256\n{date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = ("AWS4" + secret).encode()
+    for part in (day, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def signature_problem(url: OosUrl, secret_for) -> Optional[str]:
+    """Why OOS would refuse this pre-signed URL's signature (None: it is good, or the URL is not signed).
+
+    ``secret_for(access key)`` -> the account's secret key or None.
+    """
+    if not url.signed:
+        return None
+    query = dict(url.query)
+    try:
+        if "Signature" in query:
+            access_key = query.get("AWSAccessKeyId", "")
+            secret = PRESIGN_KEY if access_key == PRESIGN_ACCESS_KEY else (secret_for(access_key) or "").encode()
+            if not secret:
+                return f"the access key {access_key[:24]!r} of the pre-signed URL is unknown to OOS"
+            resources = {url.raw_path, f"/{url.bucket}/{url.key}", f"/{url.bucket}/{quote(url.key)}"}
+            good = any(hmac.compare_digest(_v2_signature(secret, query["Expires"], r), query["Signature"])
+                       for r in resources)
+        else:
+            access_key = query.get("X-Amz-Credential", "").split("/", 1)[0]
+            if access_key == PRESIGN_ACCESS_KEY:
+                to_sign = f"GET\n/{url.bucket}/{url.key}\n{query['X-Amz-Date']}\n{query['X-Amz-Expires']}"
+                expected = hmac.new(PRESIGN_KEY, to_sign.encode(), hashlib.sha256).hexdigest()
+            else:
+                secret = secret_for(access_key)
+                if not secret:
+                    return f"the access key {access_key[:24]!r} of the pre-signed URL is unknown to OOS"
+                expected = _v4_signature(secret, url, query)
+            good = hmac.compare_digest(expected, query.get("X-Amz-Signature", ""))
+    except (KeyError, ValueError):
+        return "the pre-signed URL's signature parameters are malformed"
+    return None if good else "the signature of the pre-signed URL does not match (SignatureDoesNotMatch)"
 
 
 def presigned_url(region: str, bucket: str, key: str, expires_in: int = SEVEN_DAYS,

@@ -111,14 +111,15 @@ def start_emulator(host: str = "127.0.0.1", port: int = 0, accounts: Optional[di
     from . import schema
 
     schema.spec()  # parse the spec now (once per process), not on the first request
-    cloud = Cloud(accounts, region, **cloud_options)
+    oos_store: dict = {}  # one OOS reachable from every region, as OUTSCALE's buckets are from anywhere
+    cloud = Cloud(accounts, region, oos_store=oos_store, **cloud_options)
     from . import hooks as control
 
     # The /_emulator/ hooks are unsigned: beyond loopback only with a control token (emulator/hooks.py).
     token = control_token or os.environ.get(control.TOKEN_ENV) or None
     app = EmulatorApp(cloud, max_body=max_body, hooks_enabled=hooks and control.hooks_allowed(host, token),
                       check_responses=check_responses, control_token=token,
-                      make_cloud=lambda other: Cloud(accounts, other, **cloud_options))
+                      make_cloud=lambda other: Cloud(accounts, other, oos_store=oos_store, **cloud_options))
     server = create_server(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True,
                            ident="osc-shim-emulator",
                            # waitress's own 413 is plain text: leave the app room to answer OAPI's shape

@@ -155,8 +155,9 @@ class Cloud:
                  pending_reads: int = 1, pending_seconds: Optional[float] = None,
                  export_reads: int = 2, export_seconds: Optional[float] = None,
                  clock: Callable[[], float] = time.time, default_seed: bool = True,
-                 rng: Optional[random.Random] = None):
+                 rng: Optional[random.Random] = None, oos_store: Optional[dict] = None):
         self.region = region
+        self._oos_store = oos_store  # bucket -> {key: bytes}, shared by every region (one OOS); None: own
         self.accounts = {ak: _account(ak, spec) for ak, spec in (accounts or default_accounts()).items()}
         self.pending_reads = pending_reads
         self.pending_seconds = pending_seconds
@@ -167,9 +168,13 @@ class Cloud:
         self.rng = rng or random.Random()
         self.lock = threading.RLock()
         self.clock_offset = 0.0
-        self.reset()
+        self.reset(clear_oos=False)
 
     # -- accounts -------------------------------------------------------
+    def delete_object(self, bucket: str, key: str) -> bool:
+        with self.lock:
+            return self.buckets.get(bucket, {}).pop(key, None) is not None
+
     def secret_for(self, access_key: str) -> Optional[str]:
         acct = self.accounts.get(access_key)
         return acct.secret_key if acct else None
@@ -210,10 +215,16 @@ class Cloud:
                 self._ids.add(candidate)
                 return candidate
 
-    def reset(self) -> None:
-        """Back to the initial state: no resources but the default seed, and the real time."""
+    def reset(self, clear_oos: bool = True) -> None:
+        """Back to the initial state: no resources but the default seed, and the real time (the OOS store,
+        shared by every region, is kept when ``clear_oos`` is false)."""
         with self.lock:
             self.clock_offset = 0.0
+            if self._oos_store is not None:
+                if clear_oos:
+                    self._oos_store.clear()
+            else:
+                self._oos_store = {}
             self.images: dict = {}
             self.snapshots: dict = {}
             self.volumes: dict = {}
@@ -221,7 +232,7 @@ class Cloud:
             self.terminated_vms: dict = {}  # still listed by DescribeInstances, gone for everything else
             self.export_tasks: dict = {}
             self.tags: dict = {}  # resource id -> {key: value}
-            self.buckets: dict = {}  # bucket -> {key: bytes}
+            self.buckets: dict = self._oos_store  # bucket -> {key: bytes}
             self._ids: set = set()
             if self.default_seed:
                 self._seed_defaults()

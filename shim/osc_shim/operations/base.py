@@ -25,6 +25,8 @@ class Call:
     # How to find out what the call did if its answer is lost (operations.reconcile.Reconcile);
     # None: the plan of operations.reconcile.PLANS for the action, if any.
     reconcile: Optional[object] = field(default=None, compare=False)
+    # The region whose OAPI answers it; None: the operation's own (only the cross-region copy sets it).
+    region: Optional[str] = None
 
 
 @dataclass

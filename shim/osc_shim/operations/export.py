@@ -63,6 +63,13 @@ EXPORT_TASK_FILTERS = {"task-state": lambda task: [task.get("Status")]}
 MAX_TASK_RESULTS = 500  # EC2's range for DescribeExportImageTasks
 
 
+def manifest_location(export: dict):
+    """Where an export's manifest is (OAPI's ``OsuManifestUrl`` without any signature): pre-sign it
+    (``aws s3 presign``, ``osc-shim share-image``) to let another account or region register it."""
+    url = export.get("OsuManifestUrl")
+    return url.split("?", 1)[0] if url else None
+
+
 def to_ec2_task(task, ec2_format=None, description=None) -> dict:
     """OAPI ``ImageExportTask`` -> EC2 ``ExportImageTask`` (plus ExportImage's extra members)."""
     if is_symbolic(task):
@@ -80,6 +87,9 @@ def to_ec2_task(task, ec2_format=None, description=None) -> dict:
         location["S3Prefix"] = export["OsuPrefix"]
     out["S3ExportLocation"] = location
     message = task.get("Comment") or default_message
+    manifest = manifest_location(export)
+    if manifest:  # EC2's model has no member for it: StatusMessage reaches every client (CLI, SDKs' XML)
+        message = f"{message}; manifest: {manifest}" if message else f"manifest: {manifest}"
     if message:
         out["StatusMessage"] = message
     if ec2_format is not None:

@@ -25,11 +25,13 @@ CREATE_IMAGE = {
 
 COPY_IMAGE = {
     "SourceImageId": Map("SourceImageId"),
-    "SourceRegion": Handled("SourceRegionName; must be your own region on OUTSCALE"),
+    "SourceRegion": Handled("the same region: SourceRegionName; another region: export to the transfer bucket, "
+                            "pre-sign the manifest, CreateImage with FileLocation there (AWS CLI only)"),
     "Name": Map("ImageName"),
     "Description": Map("Description"),
-    "ClientToken": Handled("accepted (boto3 fills it in): OAPI's CreateImage takes no idempotency token, "
-                           "and the shim never re-sends a CreateImage"),
+    "ClientToken": Handled("same region: accepted (boto3 fills it in), OAPI's CreateImage takes no idempotency "
+                           "token and the shim never re-sends a CreateImage; another region: kept as the "
+                           "osc-shim:client-token tag of the copy, so a re-run answers the same image"),
     "Encrypted": Handled("false accepted; true refused: OUTSCALE images are not encrypted"),
     "KmsKeyId": Refuse("OUTSCALE images are not encrypted with KMS keys"),
     "DestinationOutpostArn": Refuse("OUTSCALE has no Outposts"),
@@ -84,21 +86,28 @@ def create_image(params: dict, ctx: Context):
     return result
 
 
-def copy_image(params: dict, ctx: Context):
+def check_copy(params: dict) -> dict:
+    """CopyImage's member checks (same region or across regions); the TagSpecifications tags."""
     check_members("CopyImage", COPY_IMAGE, params)
     require(params, "SourceImageId", "SourceRegion", "Name")
     check_id(params["SourceImageId"], "ami-")
     check_image_name(params["Name"])
     if params.get("Encrypted"):
         raise unsupported_parameter("Encrypted", "OUTSCALE images and their snapshots are not encrypted")
+    return tag_specifications(params.get("TagSpecifications"), TAGGABLE, "CopyImage")
+
+
+def copy_image(params: dict, ctx: Context):
+    """The same-region copy (OAPI's own); another --source-region is operations.copy_across_regions."""
+    tags = check_copy(params)
     source_region = params["SourceRegion"]
     if source_region != ctx.region:
         raise invalid_value(
             "SourceRegion", source_region,
-            f"OUTSCALE copies images only within your own region ({ctx.region}): give --source-region {ctx.region}. "
-            "To move an image to another region, export it to a bucket (export-image) and register it there "
-            "from its manifest (register-image --image-location).")
-    tags = tag_specifications(params.get("TagSpecifications"), TAGGABLE, "CopyImage")
+            f"here images are copied only within your own region ({ctx.region}). Copy across regions with the "
+            "AWS CLI and the plugin: aws ec2 copy-image --source-region SOURCE --region DESTINATION (it exports, "
+            "pre-signs and imports), or by hand: export-image, then register-image --image-location with the "
+            "pre-signed manifest.")
     if params.get("CopyImageTags") and not params.get("DryRun"):
         source = yield from read_image(params["SourceImageId"])
         own = {t["Key"] for t in tags.get("image", [])}
