@@ -42,6 +42,8 @@ SUBSTITUTIONS = {
     "'<json>'": "'{block_device_mappings}'",
     # not an account's value: the sandbox's emulator listens on an ephemeral port, not the page's 8443
     "127.0.0.1:8443": "{emulator_hostport}",
+    # a file of this clone: the page names it from the clone's top, the sandbox runs elsewhere
+    "sh tests/rehearse/": "sh {repo}/tests/rehearse/",
 }
 # Pages whose examples assume an account already set up (their text says "once the plugin is enabled
 # and the command targets OUTSCALE"): the sandbox first runs what configure.md shows, for the

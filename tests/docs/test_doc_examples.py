@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from doc_examples import ACCOUNT_SETUP, DOCUMENTS, SETUP_LINES, VARIABLES, all_examples, extract, substitute
+from doc_examples import ACCOUNT_SETUP, DOCUMENTS, REPO, SETUP_LINES, VARIABLES, all_examples, extract, substitute
 
 from sandbox_env import AWS_V1, AWS_V2, SOURCE_PATHS, clean_env
 
@@ -76,7 +76,7 @@ def test_document_examples_run(document, tmp_path):
         values = {"access_key": DEFAULT_ACCESS_KEY, "secret_key": DEFAULT_SECRET_KEY,
                   "presigned_url": fixtures.seed_manifest(emu, "nightly"), "block_device_mappings": BDM,
                   "partner_account": PARTNER[2], "region": emu.region,
-                  "emulator_hostport": emu.url.split("//", 1)[1]}
+                  "emulator_hostport": emu.url.split("//", 1)[1], "repo": str(REPO)}
         home = tmp_path / "home"
         home.mkdir()
         waiters = _fast_waiters(tmp_path / "waiters")
