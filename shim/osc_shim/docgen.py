@@ -28,7 +28,7 @@ def _md_table(headers: List[str], rows: List[List[str]]) -> List[str]:
 
 
 def render_endpoints() -> str:
-    from . import configure
+    from . import profile as configure
 
     lines = [
         GENERATED_NOTE.format(source="`osc_shim/regions.py`"),
@@ -215,7 +215,7 @@ def stale(docs_dir: Optional[str] = None) -> List[str]:
 
 
 def write(docs_dir: Optional[str] = None) -> List[str]:
-    from .configure import write_atomic
+    from .profile.install import write_atomic
 
     docs_dir = docs_dir or default_docs_dir()
     written = []

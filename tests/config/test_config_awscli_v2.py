@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from osc_shim import configure as cfg
+from osc_shim import profile as cfg
 
 from config_env import AWS_V1, OSC_SHIM
 

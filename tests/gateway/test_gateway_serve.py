@@ -90,7 +90,7 @@ def test_help_reads_like_a_manual(isolated):
         assert needle in done.stdout
     from osc_shim.cli import COMMANDS
 
-    assert COMMANDS["serve"] == "osc_shim.gateway.serve:serve"
+    assert COMMANDS["serve"] == "osc_shim.cli.serve:serve"
 
 
 def test_no_credentials_is_a_clear_error(isolated):

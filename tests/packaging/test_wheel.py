@@ -25,7 +25,7 @@ def test_build_makes_sdist_and_wheel(built_dist):
         names = whl.namelist()
         metadata = whl.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
         entry_points = whl.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
-    assert "awscli_plugin_outscale/__init__.py" in names and "osc_shim/cli.py" in names
+    assert "awscli_plugin_outscale/__init__.py" in names and "osc_shim/cli/__init__.py" in names
     assert "osc_shim/emulator/schema.py" in names and not any(n.startswith("tests/") for n in names)
     assert "osc-shim = osc_shim.cli:main" in entry_points
     for extra in ("emulator", "gateway", "cli", "test"):

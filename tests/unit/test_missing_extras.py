@@ -65,7 +65,7 @@ def test_extras_table_matches_pyproject():
     """Every module the extras table names comes from the extra of the same name in pyproject.toml."""
     import tomllib
 
-    from osc_shim.extras import EXTRAS
+    from osc_shim.cli.extras import EXTRAS
     from sandbox_env import REPO
 
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]

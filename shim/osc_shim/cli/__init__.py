@@ -1,7 +1,8 @@
 """``osc-shim``: the command-line face of the shim.
 
-Subcommands live in their own modules and are imported only when invoked, so
-``osc-shim --help`` stays fast.  Add a command by adding a line to COMMANDS.
+Each subcommand is a module of this package (``cli/<command>.py``), imported only
+when invoked, so ``osc-shim --help`` stays fast; the logic it calls lives in the
+modules named for what they do.  Add a command by adding a line to COMMANDS.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ import click
 # name -> "module:attribute" of a click command
 COMMANDS = {
     "emulator": "osc_shim.emulator.command:emulator",
-    "demo": "osc_shim.demo:demo",
-    "configure": "osc_shim.commands_config:configure",
-    "endpoints": "osc_shim.commands_config:endpoints",
-    "serve": "osc_shim.gateway.serve:serve",
-    "translate": "osc_shim.translate:translate",
-    "rehearse": "osc_shim.rehearse:rehearse",
-    "share-image": "osc_shim.share_command:share_image",
+    "demo": "osc_shim.cli.demo:demo",
+    "configure": "osc_shim.cli.configure:configure",
+    "endpoints": "osc_shim.cli.endpoints:endpoints",
+    "serve": "osc_shim.cli.serve:serve",
+    "translate": "osc_shim.cli.translate:translate",
+    "rehearse": "osc_shim.cli.rehearse:rehearse",
+    "share-image": "osc_shim.cli.share_image:share_image",
 }
 
 
-# name -> the extras it needs (osc_shim.extras): checked before the command runs
+# name -> the extras it needs (osc_shim.cli.extras): checked before the command runs
 NEEDS = {
     "emulator": ("emulator",),
     "demo": ("emulator", "cli"),

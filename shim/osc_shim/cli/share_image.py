@@ -32,11 +32,11 @@ def share_image(image_id, expires_in, profile, region, bucket):
     """
     import botocore.session
 
-    from . import copy_runner, credentials as osc_credentials, regions
-    from .errors import Ec2Error
-    from .operations import copy_across_regions as plan
-    from .progress import Reporter
-    from .service import make_client
+    from .. import copy_runner, credentials as osc_credentials, regions
+    from ..errors import Ec2Error
+    from ..operations import copy_across_regions as plan
+    from ..progress import Reporter
+    from ..service import make_client
 
     session = botocore.session.Session(profile=profile)
     try:

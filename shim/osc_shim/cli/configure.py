@@ -1,15 +1,14 @@
-"""``osc-shim configure`` and ``osc-shim endpoints``: OUTSCALE profiles and the endpoint table."""
+"""``osc-shim configure``: write an OUTSCALE profile (the logic: osc_shim.profile)."""
 
 from __future__ import annotations
 
-import json
 import os
 
 import click
 
-from . import cli_check
-from . import configure as cfg
-from . import regions
+from .. import profile as cfg
+from .. import regions
+from ..profile import cli_check
 
 
 def _region_choice_help() -> str:
@@ -123,40 +122,3 @@ def configure(profile, region, cli, plugin_dir, config_file, aws, dry_run):
     hint = cfg.credentials_hint(profile, p.new_text)
     if hint and not dry_run:
         click.echo(hint, err=True)
-
-
-@click.command("endpoints")
-@click.option("--region", default=None, help=f"Only this region ({_region_choice_help()}).")
-@click.option("--json", "as_json", is_flag=True, help="JSON output (a list of objects), for scripts.")
-def endpoints(region, as_json):
-    """Print OUTSCALE's region x service endpoint table.
-
-    \b
-    Columns: region, OUTSCALE service, the AWS CLI service it stands for, base
-    URL.  Regions marked "unconfirmed" may no longer be served.
-
-    \b
-    Examples:
-      osc-shim endpoints --region eu-west-2
-      osc-shim endpoints --json | jq -r '.[] | select(.aws_service=="ec2") | .endpoint'
-    """
-    try:
-        rows = regions.table(region)
-    except regions.UnknownRegion as e:
-        raise click.BadParameter(str(e), param_hint="'--region'") from None
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    headers = ("REGION", "SERVICE", "AWS", "ENDPOINT")
-    data = [
-        (
-            r["region"] + ("" if r["confirmed"] else " (unconfirmed)"),
-            r["service"],
-            r["aws_service"] or "-",
-            r["endpoint"],
-        )
-        for r in rows
-    ]
-    widths = [max(len(h), *(len(row[i]) for row in data)) for i, h in enumerate(headers)]
-    for row in (headers, *data):
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
