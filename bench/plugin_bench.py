@@ -91,8 +91,8 @@ def translation_cost(rounds: int = 2000) -> float:
 
 
 def end_to_end(tmp: Path, rounds: int = 5) -> tuple:
-    from osc_shim.emulator.server import start_emulator
-    from osc_shim.emulator import fixtures
+    from osc_emulator.server import start_emulator
+    from osc_emulator import fixtures
 
     samples = []
     with start_emulator() as emu:

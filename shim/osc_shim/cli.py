@@ -12,7 +12,7 @@ import click
 
 # name -> "module:attribute" of a click command
 COMMANDS = {
-    "emulator": "osc_shim.emulator.command:emulator",
+    "emulator": "osc_emulator.command:emulator",
     "demo": "osc_shim.demo:demo",
     "configure": "osc_shim.commands_config:configure",
     "endpoints": "osc_shim.commands_config:endpoints",

@@ -21,7 +21,7 @@ from doc_examples import ACCOUNT_SETUP, DOCUMENTS, REPO, SETUP_LINES, VARIABLES,
 
 from sandbox_env import AWS_V1, AWS_V2, SOURCE_PATHS, clean_env
 
-emulator = pytest.importorskip("osc_shim.emulator")
+emulator = pytest.importorskip("osc_emulator")
 
 PARTNER = ("AKIAPARTNER000000001", "partner-secret", "210987654321")
 BDM = '[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 10, "VolumeType": "standard"}}]'
@@ -66,8 +66,8 @@ def _v2_available():
 
 @pytest.mark.parametrize("document", RUNNABLE)
 def test_document_examples_run(document, tmp_path):
-    from osc_shim.emulator import fixtures
-    from osc_shim.emulator.state import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
+    from osc_emulator import fixtures
+    from osc_emulator.state import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
 
     emu = emulator.start_emulator(accounts={DEFAULT_ACCESS_KEY: (DEFAULT_SECRET_KEY, DEFAULT_ACCOUNT_ID),
                                             PARTNER[0]: PARTNER[1:]}, pending_reads=1, export_reads=1)

@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from osc_shim.emulator import hooks
+from osc_emulator import hooks
 
 
 def hook(emu, method, path, body=None, headers=None):

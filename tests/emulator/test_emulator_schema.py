@@ -5,7 +5,7 @@ import importlib.resources
 import pytest
 import yaml
 
-from osc_shim.emulator import faults, schema
+from osc_emulator import faults, schema
 
 
 def error_of(action, body):

@@ -10,9 +10,9 @@ import urllib.request
 from click.testing import CliRunner
 from emulator_helpers import snapshot, vm_of
 
-from osc_shim.emulator import make_manifest
-from osc_shim.emulator.command import emulator
-from osc_shim.emulator.schema import response_problems
+from osc_emulator import make_manifest
+from osc_emulator.command import emulator
+from osc_emulator.schema import response_problems
 
 
 def hook(emu, method, path, body=None):
@@ -143,7 +143,7 @@ def test_command_serves_until_interrupted(tmp_path):
 
 
 def test_fixtures_seed_in_one_line(emu, api):
-    from osc_shim.emulator import fixtures
+    from osc_emulator import fixtures
 
     url = fixtures.seed_manifest(emu, "one-liner")
     assert api.ok("CreateImage", {"FileLocation": url})["Image"]["ImageName"] == "one-liner"

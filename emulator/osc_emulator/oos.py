@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
-from ..regions import DEFAULT_REGION, REGIONS
+from osc_shim.regions import DEFAULT_REGION, REGIONS
 
 SEVEN_DAYS = 7 * 24 * 3600  # validity of an export's pre-signed URLs
 MANIFEST_VERSION = 1

@@ -13,8 +13,8 @@ face (CreateImage with its VmId: no such VM), as on OUTSCALE.
 
 from __future__ import annotations
 
-from ..errors import Ec2Error
-from ..regions import REGIONS, endpoint
+from osc_shim.errors import Ec2Error
+from osc_shim.regions import REGIONS, endpoint
 from .fcu_common import apply_tag_specifications, check_id, filtered, not_found, page, tag_set, when
 from .state import Account, Cloud, Volume
 

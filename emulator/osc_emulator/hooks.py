@@ -218,7 +218,7 @@ def _dispatch(cloud: Cloud, method: str, path: str, rest: str, body: bytes):
             return _oos(cloud, method, rest[4:], body)
         route = ROUTES.get((method, rest.strip("/")))
         if route is None:
-            raise HookError(404, f"no hook {method} {path}; see osc_shim.emulator.hooks")
+            raise HookError(404, f"no hook {method} {path}; see osc_emulator.hooks")
         return route(cloud, body)
     except HookError as exc:
         return exc.status, {"Error": str(exc)}

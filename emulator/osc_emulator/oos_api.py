@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, quote, unquote
 from xml.sax.saxutils import escape
 
-from ..signing import SignatureError, verify
+from osc_shim.signing import SignatureError, verify
 
 PREFIX = "/oos/"
 

@@ -25,15 +25,15 @@ from typing import Optional
 
 from urllib.parse import parse_qs
 
-from ..regions import REGIONS
-from ..signing import SignatureError, verify
+from osc_shim.regions import REGIONS
+from osc_shim.signing import SignatureError, verify
 from . import accounts, exports, hooks, images, oos_api, schema, snapshots, tags
 from .fault_injection import HOOK as FAULTS_HOOK
 from .fault_injection import FaultInjector
 from .faults import ApiError
 from .state import Cloud
 
-log = logging.getLogger("osc_shim.emulator")
+log = logging.getLogger("osc_emulator")
 
 HANDLERS = {**images.HANDLERS, **snapshots.HANDLERS, **tags.HANDLERS, **exports.HANDLERS, **accounts.HANDLERS}
 

@@ -19,7 +19,7 @@ from .state import (DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY, 
 
 
 def start_emulator(*args, **kwargs):
-    """See ``osc_shim.emulator.server.start_emulator`` (imported lazily: it pulls in waitress)."""
+    """See ``osc_emulator.server.start_emulator`` (imported lazily: it pulls in waitress)."""
     from .server import start_emulator as _start
 
     return _start(*args, **kwargs)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import logging
 import uuid
 
-from ..errors import Ec2Error
-from ..gateway import query_protocol as qp
-from ..signing import SignatureError, verify
+from osc_shim.errors import Ec2Error
+from osc_shim.gateway import query_protocol as qp
+from osc_shim.signing import SignatureError, verify
 from . import fcu_instances, fcu_storage
 
-log = logging.getLogger("osc_shim.emulator.fcu")
+log = logging.getLogger("osc_emulator.fcu")
 
 HANDLERS = {**fcu_instances.HANDLERS, **fcu_storage.HANDLERS}
 FCU_PATHS = ("", "/")

@@ -13,8 +13,8 @@ import datetime as _dt
 import re
 from typing import Callable, Dict
 
-from ..errors import Ec2Error
-from ..operations.describe import matches
+from osc_shim.errors import Ec2Error
+from osc_shim.operations.describe import matches
 
 # prefix -> (EC2 kind in error codes, what the message calls it, the cloud's store)
 ID_KINDS = {
