@@ -9,7 +9,7 @@ import threading
 
 import click
 
-from osc_shim.regions import DEFAULT_REGION, REGIONS
+from .regions import DEFAULT_REGION, REGIONS
 
 
 def startup_message(emu, region: str, secret_given: bool) -> list:

@@ -16,7 +16,7 @@ an unknown task -> 5058 no-such-task.
 from __future__ import annotations
 
 from . import oos
-from .faults import ApiError, bad_value
+from .errors import ApiError, bad_value
 from .filters import EXPORT_TASK_FILTERS, matches, paginate
 from .lookups import launchable_image, owned
 from .state import Account, Cloud, ExportTask

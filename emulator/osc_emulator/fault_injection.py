@@ -1,6 +1,6 @@
 """Faults the emulator injects on purpose: slow, failing, throttled, cut or silent answers.
 
-(``faults.py`` is the table of OAPI *error codes*; this module makes the
+(``errors.py`` is the table of OAPI *error codes*; this module makes the
 network and the server misbehave, to test what clients do about it.)
 
 A fault is a ``Rule``: which action it hits (``*`` for every API action), what

@@ -13,8 +13,8 @@ face (CreateImage with its VmId: no such VM), as on OUTSCALE.
 
 from __future__ import annotations
 
-from osc_shim.errors import Ec2Error
-from osc_shim.regions import REGIONS, endpoint
+from .errors import Ec2Error
+from .regions import REGIONS, host
 from .fcu_common import apply_tag_specifications, check_id, filtered, not_found, page, tag_set, when
 from .state import Account, Cloud, Volume
 
@@ -220,7 +220,7 @@ def describe_regions(cloud: Cloud, caller: Account, params: dict) -> dict:
     unknown = [n for n in names if n not in REGIONS]
     if unknown:
         raise Ec2Error("InvalidParameterValue", f"Invalid region: {unknown[0]}")
-    views = [{"RegionName": r, "Endpoint": endpoint("fcu", r).split("://", 1)[-1].rstrip("/"),
+    views = [{"RegionName": r, "Endpoint": host("fcu", r),
               "OptInStatus": "opt-in-not-required"} for r in REGIONS if not names or r in names]
     return {"Regions": filtered(views, params.get("Filters"), {
         "region-name": lambda v: [v["RegionName"]], "endpoint": lambda v: [v["Endpoint"]],

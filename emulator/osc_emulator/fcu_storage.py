@@ -10,7 +10,7 @@ Snapshots are ``completed`` at once, as the OAPI face makes them.
 
 from __future__ import annotations
 
-from osc_shim.errors import Ec2Error
+from .errors import Ec2Error
 from .fcu_common import (ID_KINDS, RESOURCE_TYPES, apply_tag_specifications, check_id, filtered, not_found, own,
                          page, tag_set, when)
 from .state import Account, Cloud

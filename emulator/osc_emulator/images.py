@@ -23,7 +23,7 @@ import json
 import re
 
 from . import block_devices, oos
-from .faults import ApiError, bad_value, missing
+from .errors import ApiError, bad_value, missing
 from .filters import IMAGE_FILTERS, matches, paginate
 from .lookups import launchable_image, owned, usable_snapshot
 from .state import Account, Cloud, Image, iso

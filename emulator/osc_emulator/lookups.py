@@ -9,7 +9,7 @@ there [?]; not-found keeps the owner's resources undisclosed).
 
 from __future__ import annotations
 
-from .faults import ApiError
+from .errors import ApiError
 from .state import Cloud
 
 # prefix -> (what, store attribute, not-found case, OAPI parameter name)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .faults import ApiError
+from .errors import ApiError
 
 SPEC_PACKAGE = "osc_sdk_python"
 SPEC_RESOURCE = ("resources", "outscale.yaml")

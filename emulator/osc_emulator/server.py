@@ -13,7 +13,7 @@ import os
 import threading
 from typing import Optional
 
-from osc_shim.regions import DEFAULT_REGION
+from .regions import DEFAULT_REGION
 from . import oos
 from .app import MAX_BODY, EmulatorApp
 from .state import Cloud

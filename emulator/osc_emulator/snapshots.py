@@ -11,7 +11,7 @@ not documented [?]).
 from __future__ import annotations
 
 from . import oos
-from .faults import ApiError, bad_value, missing
+from .errors import ApiError, bad_value, missing
 from .filters import SNAPSHOT_FILTERS, matches, paginate
 from .images import apply_permissions, check_not_expired, object_url
 from .lookups import owned, usable_snapshot

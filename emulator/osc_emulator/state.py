@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from osc_shim.regions import DEFAULT_REGION
+from .regions import DEFAULT_REGION
 from . import oos
 
 DEFAULT_ACCESS_KEY = "AKIAEMULATOR0000001"

@@ -11,7 +11,7 @@ say "any"); with a value, only an exact match.
 
 from __future__ import annotations
 
-from .faults import ApiError, missing
+from .errors import ApiError, missing
 from .lookups import owned_any
 from .state import Account, Cloud
 

@@ -95,7 +95,7 @@ class InProcessOapi:
         import copy
 
         from osc_emulator import app, schema
-        from osc_emulator.faults import ApiError
+        from osc_emulator.errors import ApiError
         from osc_shim.errors import OapiError
 
         self.actions.append(call.action)
