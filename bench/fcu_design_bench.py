@@ -24,7 +24,7 @@ sys.path.insert(0, {SHIM!r})
 t0 = time.perf_counter()
 from osc_emulator import schema
 from osc_emulator.fcu_instances import describe_instances, run_instances
-from osc_emulator.state import Cloud
+from osc_emulator.store import Cloud
 schema.spec()
 cloud = Cloud()
 t1 = time.perf_counter()

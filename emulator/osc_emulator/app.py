@@ -27,11 +27,11 @@ from urllib.parse import parse_qs
 
 from .regions import REGIONS
 from .signature import SignatureError, check_authorization
-from . import accounts, exports, hooks, images, oos_api, schema, snapshots, tags
+from . import accounts, control, exports, images, oos_api, schema, snapshots, tags
 from .fault_injection import HOOK as FAULTS_HOOK
 from .fault_injection import FaultInjector
 from .errors import ApiError
-from .state import Cloud
+from .store import Cloud
 from .wsgi import request_headers, status_line
 
 log = logging.getLogger("osc_emulator")
@@ -50,7 +50,7 @@ class EmulatorApp:
         self._clouds_lock = threading.Lock()
         self.max_body = max_body
         self.hooks_enabled = hooks_enabled
-        self.control_token = control_token  # hooks.refusal: required on every hook request when set
+        self.control_token = control_token  # control.refusal: required on every hook request when set
         self.check_responses = check_responses
         self.faults = FaultInjector()  # injected faults (fault_injection.py); none by default
         from .fcu import FcuFace
@@ -62,8 +62,8 @@ class EmulatorApp:
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        if self.hooks_enabled and path.startswith(hooks.PREFIX):
-            refused = hooks.refusal(request_headers(environ), self.control_token)
+        if self.hooks_enabled and path.startswith(control.PREFIX):
+            refused = control.refusal(request_headers(environ), self.control_token)
             if refused is not None:
                 log.info("%s %s -> %d (no control token)", method, path, refused[0])
                 return self._send(start_response, *refused)
@@ -77,8 +77,8 @@ class EmulatorApp:
             elif path.rstrip("/") == FAULTS_HOOK:
                 status, answer = self.faults.hook(method, body)
             else:
-                status, answer = hooks.handle(cloud, method, path, body)
-                if path.rstrip("/") == hooks.PREFIX + "reset" and status == 200:
+                status, answer = control.handle(cloud, method, path, body)
+                if path.rstrip("/") == control.PREFIX + "reset" and status == 200:
                     self.faults.clear()
             log.info("%s %s -> %d", method, path, status)
             return self._send(start_response, status, answer)

@@ -53,7 +53,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Callable, List, Optional, Sequence
 
-log = logging.getLogger("osc_emulator.faults")
+log = logging.getLogger("osc_emulator.fault_injection")
 
 HOOK = "/_emulator/faults"
 _ACTION_RE = re.compile(r"^/api/(?:v1|latest)/(?P<action>[A-Za-z0-9]+)/?$")

@@ -16,7 +16,8 @@ from __future__ import annotations
 from .errors import Ec2Error
 from .regions import REGIONS, host
 from .fcu_common import apply_tag_specifications, check_id, filtered, not_found, page, tag_set, when
-from .state import Account, Cloud, Volume
+from .models import Account, Volume
+from .store import Cloud
 
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 SETTLES = {"pending": "running", "stopping": "stopped", "shutting-down": "terminated"}

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import click
 
-from osc_emulator.state import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
+from osc_emulator.models import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
 
 PROFILE = "rehearsal"
 # The emulator's demo account, whatever OSC_ACCESS_KEY the caller has (that one is never used here).

@@ -38,8 +38,8 @@ def test_build_makes_sdist_and_wheel(built_dist):
 
 
 def test_wheel_in_a_fresh_awscli_venv_runs_the_documented_register_image(wheel_venv, tmp_path, record_property):
-    from osc_emulator import fixtures, start_emulator
-    from osc_emulator.state import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
+    from osc_emulator import seeding, start_emulator
+    from osc_emulator.models import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 
     record_property("wheel_venv_seconds", round(wheel_venv.seconds, 1))
     env = env_without_tree(tmp_path, PATH=os.pathsep.join([str(wheel_venv.root / "bin"), "/usr/bin", "/bin"]))
@@ -53,7 +53,7 @@ def test_wheel_in_a_fresh_awscli_venv_runs_the_documented_register_image(wheel_v
     emu = start_emulator()
     try:
         emu.cloud.create_bucket("bucket")
-        url = fixtures.seed_manifest(emu, "Test Image", bucket="bucket", key="object")
+        url = seeding.seed_manifest(emu, "Test Image", bucket="bucket", key="object")
         done = run([wheel_venv.aws, "ec2", "register-image", "--profile", "osc", "--name", "Test Image",
                     "--description", "Test", "--architecture", "x86_64", "--image-location", url,
                     "--root-device-name", "/dev/sda1", "--block-device-mapping", BDM,

@@ -227,7 +227,7 @@ class Cloud:
                                         "DeleteOnVmDeletion": True}}]}]})
         cloud.create_bucket(KNOWN["bucket"])
         cloud.put_object(KNOWN["bucket"], "disk.raw", b"\0" * 4096)
-        from osc_emulator.state import ExportTask
+        from osc_emulator.models import ExportTask
 
         cloud.export_tasks[KNOWN["task"]] = ExportTask(KNOWN["task"], ACCOUNT, KNOWN["image"], "raw", KNOWN["bucket"],
                                                        "x/", cloud.now())

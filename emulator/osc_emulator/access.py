@@ -10,7 +10,7 @@ there [?]; not-found keeps the owner's resources undisclosed).
 from __future__ import annotations
 
 from .errors import ApiError
-from .state import Cloud
+from .store import Cloud
 
 # prefix -> (what, store attribute, not-found case, OAPI parameter name)
 KINDS = {
