@@ -16,11 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-SHIM = str(Path(__file__).resolve().parents[1] / "shim")
+EMULATOR = str(Path(__file__).resolve().parents[1] / "emulator")
 
 OURS = f"""
 import json, resource, sys, time
-sys.path.insert(0, {SHIM!r})
+sys.path.insert(0, {EMULATOR!r})
 t0 = time.perf_counter()
 from osc_emulator import schema
 from osc_emulator.fcu_instances import describe_instances, run_instances
