@@ -2,8 +2,9 @@
 
 EC2's rules as clients meet them: a malformed ID is ``<Kind>.Malformed``, an
 unknown one ``<Kind>.NotFound``; filters are OR within a name, AND between
-names, with ``*``/``?`` wildcards and ``\\`` escapes, case-sensitive (``matches``); ``tag:KEY`` and ``tag-key`` work on every
-resource; ``MaxResults``/``NextToken`` page any listing.
+names, with ``*``/``?`` wildcards and ``\\`` escapes, case-sensitive (``matches``);
+``tag:KEY`` and ``tag-key`` work on every resource; ``MaxResults``/``NextToken``
+page any listing.
 """
 
 from __future__ import annotations
