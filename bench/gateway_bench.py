@@ -248,7 +248,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="gateway worker threads")
     args = parser.parse_args(argv)
 
-    from osc_shim.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
+    from osc_emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 
     ak, sk = DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
     home = Path(tempfile.mkdtemp(prefix="gw-bench-"))

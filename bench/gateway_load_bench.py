@@ -148,7 +148,7 @@ def main(argv=None) -> int:
         for label, n, served, closed in abuse(args.held, args.patience):
             print(f"   {label:30} {n:5d}  {served:28} {closed}")
 
-    from osc_shim.emulator import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
+    from osc_emulator import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
 
     ak, sk = DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
     home = Path(tempfile.mkdtemp(prefix="gw-load-bench-"))

@@ -24,7 +24,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from .emulator.state import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
+from osc_emulator.models import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
 
 PROFILE = "rehearsal"
 # The emulator's demo account, whatever OSC_ACCESS_KEY the caller has (that one is never used here).
@@ -70,7 +70,7 @@ def world(seed: dict, region: str, **cloud_options):
     """The emulator and a gateway pointed at it: yields (emulator handle, gateway URL)."""
     from botocore.credentials import Credentials
 
-    from .emulator.server import start_emulator
+    from osc_emulator.server import start_emulator
     from .gateway.app import create_app
     from .gateway.serve import GatewayServer
 

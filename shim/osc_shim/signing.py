@@ -1,4 +1,4 @@
-"""Request signing shared by the OAPI client (outbound) and the emulator (inbound).
+"""Request signing of the OAPI client (outbound), and ``verify`` (inbound; the emulator checks with its own code).
 
 OAPI accepts OUTSCALE's "OSC4" scheme (AWS SigV4 with renamed parts, as
 osc-sdk-python signs) and plain AWS4-HMAC-SHA256.  Both are one algorithm with

@@ -64,7 +64,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    from osc_shim.emulator import start_emulator
+    from osc_emulator import start_emulator
 
     with pytest.MonkeyPatch.context() as mp:
         home = isolate_process(mp, tmp_path_factory.mktemp("clients-home"))

@@ -100,7 +100,7 @@ BDM = '[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 10, "VolumeType": "sta
 
 @pytest.fixture(scope="module")
 def emu():
-    emulator = pytest.importorskip("osc_shim.emulator")
+    emulator = pytest.importorskip("osc_emulator")
     handle = emulator.start_emulator(accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT)})
     yield handle
     handle.stop()
@@ -109,7 +109,7 @@ def emu():
 @pytest.mark.parametrize("form", ["documentation", "configured-profile"])
 def test_register_image_on_v2_against_the_emulator(v2, emu, form):
     """OUTSCALE's documented command (with ``--endpoint``), and the same with only the profile."""
-    from osc_shim.emulator import make_manifest
+    from osc_emulator import make_manifest
 
     location = emu.put_manifest("exports", f"{form}/manifest.json",
                                 make_manifest(f"exported-{form}", architecture="x86_64", region=emu.region))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from emulator_helpers import ACCOUNTS, OTHER_ACCOUNT, Client, Clock
 
-from osc_shim.emulator import start_emulator
+from osc_emulator import start_emulator
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def needs(*operations):
 
 @pytest.fixture
 def emulator(monkeypatch):
-    from osc_shim.emulator import start_emulator
+    from osc_emulator import start_emulator
 
     emu = start_emulator(region=REGION)
     monkeypatch.setenv("OSC_ENDPOINT_API", emu.api_url)  # the shim core reads it at each call

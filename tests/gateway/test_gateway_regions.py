@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from botocore.exceptions import ClientError
 
-from osc_shim import emulator as emulator_pkg
+import osc_emulator as emulator_pkg
 from osc_shim import regions
 
 pytest.importorskip("waitress")

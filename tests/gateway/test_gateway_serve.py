@@ -152,7 +152,7 @@ def test_serve_forwards_and_stops_gracefully_with_a_request_in_flight(isolated):
 
 
 def test_serve_with_a_profile_and_the_emulator(isolated):
-    from osc_shim.emulator import start_emulator
+    from osc_emulator import start_emulator
 
     emu = start_emulator(region=REGION)
     try:
@@ -195,7 +195,7 @@ def free_port() -> int:
 
 
 def test_the_same_app_under_gunicorn(isolated, moto_fcu):
-    from osc_shim.emulator import start_emulator
+    from osc_emulator import start_emulator
 
     emu = start_emulator(region=REGION)
     port = free_port()

@@ -30,7 +30,7 @@ def aws_binary() -> Path:
 
 @pytest.fixture(scope="module")
 def emu():
-    emulator = pytest.importorskip("osc_shim.emulator")
+    emulator = pytest.importorskip("osc_emulator")
     pytest.importorskip("waitress")
     handle = emulator.start_emulator(
         accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT), OTHER_KEY: (OTHER_SECRET, OTHER_ACCOUNT)},
@@ -47,7 +47,7 @@ def aws(aws_binary, emu, tmp_path_factory) -> Aws:
 
 @pytest.fixture(scope="module")
 def vm_id(emu) -> str:
-    from osc_shim.emulator import default_vm_id
+    from osc_emulator import default_vm_id
 
     return default_vm_id(ACCOUNT)
 

@@ -245,6 +245,6 @@ def test_filter_table_covers_the_filters_users_use():
 
 
 def _oapi_image_filters():
-    from osc_shim.emulator import schema
+    from osc_emulator import schema
 
     return set(schema.spec().schemas["FiltersImage"]["properties"])

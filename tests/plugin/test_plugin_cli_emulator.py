@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-emulator = pytest.importorskip("osc_shim.emulator")
+emulator = pytest.importorskip("osc_emulator")
 pytest.importorskip("waitress")
 
 ACCESS_KEY, SECRET_KEY, ACCOUNT = "AKIDEXAMPLE", "SECRETEXAMPLE", "123456789012"

@@ -15,7 +15,7 @@ import pytest
 
 from plugin_sandbox import REPO, clean_env
 
-emulator = pytest.importorskip("osc_shim.emulator")
+emulator = pytest.importorskip("osc_emulator")
 pytest.importorskip("waitress")
 
 ACCESS_KEY, SECRET_KEY, ACCOUNT = "AKIDEXAMPLE", "SECRETEXAMPLE", "123456789012"

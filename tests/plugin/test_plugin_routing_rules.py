@@ -21,7 +21,7 @@ import pytest
 from plugin_sandbox import REPO, clean_env
 from sandbox_env import AWS_V1, AWS_V2, OUTSCALE_PROFILE_EU_WEST_2
 
-emulator = pytest.importorskip("osc_shim.emulator")
+emulator = pytest.importorskip("osc_emulator")
 pytest.importorskip("waitress")
 
 ACCOUNTS = {"AKIAROUTING000000001": ("routing-secret-1", "111122223333"),

@@ -11,7 +11,7 @@ import pytest
 
 from plugin_sandbox import BIN
 
-emulator = pytest.importorskip("osc_shim.emulator")
+emulator = pytest.importorskip("osc_emulator")
 pytest.importorskip("waitress")
 
 OWNER = ("AKOWNER0000000000001", "owner-secret", "123456789012")

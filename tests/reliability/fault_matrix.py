@@ -135,7 +135,7 @@ class Setup:
     def _older(self) -> str:
         cloud = self.emu.cloud
         if self.operation == "ExportImage":
-            from osc_shim.emulator.exports import create_image_export_task
+            from osc_emulator.exports import create_image_export_task
 
             params = self.params()
             with cloud.lock:
@@ -158,7 +158,7 @@ class Setup:
             return {"Name": self.name, "RootDeviceName": "/dev/sda1", "Architecture": "x86_64",
                     "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": self.snapshot}}]}
         if op == "CreateImage":
-            from osc_shim.emulator import default_vm_id
+            from osc_emulator import default_vm_id
 
             return {"InstanceId": default_vm_id(ACCOUNT), "Name": self.name}
         if op == "CopyImage":

@@ -133,7 +133,7 @@ def valid_params(operation: str) -> dict:
     bdm = [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": KNOWN["snapshot"], "VolumeSize": 10}}]
     import time
 
-    from osc_shim.emulator import default_vm_id, oos
+    from osc_emulator import default_vm_id, oos
 
     # the disk object Cloud.fresh() stores, pre-signed as the emulator's OOS signs
     disk_url = oos.presigned_url(REGION, KNOWN["bucket"], "disk.raw", oos.SEVEN_DAYS, now=time.time())
@@ -227,7 +227,7 @@ class Cloud:
                                         "DeleteOnVmDeletion": True}}]}]})
         cloud.create_bucket(KNOWN["bucket"])
         cloud.put_object(KNOWN["bucket"], "disk.raw", b"\0" * 4096)
-        from osc_shim.emulator.state import ExportTask
+        from osc_emulator.models import ExportTask
 
         cloud.export_tasks[KNOWN["task"]] = ExportTask(KNOWN["task"], ACCOUNT, KNOWN["image"], "raw", KNOWN["bucket"],
                                                        "x/", cloud.now())

@@ -149,7 +149,7 @@ def test_a_snapshot_whose_answer_was_lost_is_made_once(emu, fast, fault):
     from reliability_env import ACCOUNT, credentials
 
     from osc_shim import service
-    from osc_shim.emulator import default_vm_id
+    from osc_emulator import default_vm_id
 
     volume = emu.cloud.vms[default_vm_id(ACCOUNT)].volume_ids[0]
     emu.inject(fault, "CreateSnapshot")

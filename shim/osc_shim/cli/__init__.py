@@ -13,7 +13,7 @@ import click
 
 # name -> "module:attribute" of a click command
 COMMANDS = {
-    "emulator": "osc_shim.emulator.command:emulator",
+    "emulator": "osc_emulator.command:emulator",
     "demo": "osc_shim.cli.demo:demo",
     "configure": "osc_shim.cli.configure:configure",
     "endpoints": "osc_shim.cli.endpoints:endpoints",

@@ -45,8 +45,8 @@ def demo(aws_path):
     emulator (loopback only) and the EC2-shaped result is printed.  Exits
     non-zero when the main registration fails.
     """
-    from ..emulator.oos import make_manifest
-    from ..emulator.server import start_emulator
+    from osc_emulator.oos import make_manifest
+    from osc_emulator.server import start_emulator
 
     aws = find_aws(aws_path)
     with tempfile.TemporaryDirectory(prefix="osc-shim-demo-") as tmp, start_emulator() as emu:

@@ -18,7 +18,8 @@ DISTRIBUTION = "awscli-plugin-outscale"
 
 # extra -> the top-level modules it brings (kept in step with pyproject.toml's optional-dependencies)
 EXTRAS = {
-    "emulator": ("osc_sdk_python", "yaml", "waitress"),  # OUTSCALE's schema (outscale.yaml), its parser, HTTP
+    "emulator": ("osc_sdk_python", "yaml", "openapi_schema_validator", "jsonschema", "waitress"),  # OUTSCALE's schema
+    # (outscale.yaml), its parser, the OpenAPI validator over jsonschema, HTTP
     "gateway": ("waitress",),  # the WSGI server of `osc-shim serve`
     "cli": ("awscli",),  # the AWS CLI's own parser (`osc-shim translate`, `osc-shim demo`)
 }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..emulator.state import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
+from osc_emulator.models import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 from ..rehearse import PROFILE, child_env, isolated, summary, world, write_config
 
 

@@ -1,10 +1,10 @@
-"""Test and seed hooks, served only under ``/_emulator/`` (never under ``/api``).
+"""The emulator's HTTP control endpoints ("hooks"), served only under ``/_emulator/`` (never under ``/api``).
 
     PUT  /_emulator/oos/<bucket>          create a bucket
     PUT  /_emulator/oos/<bucket>/<key>    store the body as an object; answers a pre-signed URL of it
     GET  /_emulator/oos/<bucket>/<key>    the object's bytes
     POST /_emulator/presign               {"Bucket", "Key", "ExpiresIn"?, "Style"? v2|v4} -> {"Url"}
-    POST /_emulator/seed                  resources as JSON (state.SEED_FORMAT) -> the IDs made
+    POST /_emulator/seed                  resources as JSON (seeding.SEED_FORMAT) -> the IDs made
     POST /_emulator/clock                 {"Advance": seconds} moves the emulated clock forward
     POST /_emulator/reset                 back to the initial state
     GET  /_emulator/state                 everything, as JSON (no secret keys)
@@ -27,7 +27,7 @@ import math
 from typing import Optional
 from urllib.parse import unquote
 
-from .state import Cloud
+from .store import Cloud
 
 PREFIX = "/_emulator/"
 TOKEN_ENV = "OSC_EMULATOR_CONTROL_TOKEN"
@@ -191,7 +191,7 @@ def _seed(cloud: Cloud, body: bytes):
 
 
 def _reset(cloud: Cloud, body: bytes):
-    cloud.reset()  # the clock too: state.Cloud.reset
+    cloud.reset()  # the clock too: store.Cloud.reset
     return 200, {"Reset": True}
 
 
@@ -218,7 +218,7 @@ def _dispatch(cloud: Cloud, method: str, path: str, rest: str, body: bytes):
             return _oos(cloud, method, rest[4:], body)
         route = ROUTES.get((method, rest.strip("/")))
         if route is None:
-            raise HookError(404, f"no hook {method} {path}; see osc_shim.emulator.hooks")
+            raise HookError(404, f"no hook {method} {path}; see osc_emulator.control")
         return route(cloud, body)
     except HookError as exc:
         return exc.status, {"Error": str(exc)}

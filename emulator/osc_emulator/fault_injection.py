@@ -1,6 +1,6 @@
 """Faults the emulator injects on purpose: slow, failing, throttled, cut or silent answers.
 
-(``faults.py`` is the table of OAPI *error codes*; this module makes the
+(``errors.py`` is the table of OAPI *error codes*; this module makes the
 network and the server misbehave, to test what clients do about it.)
 
 A fault is a ``Rule``: which action it hits (``*`` for every API action), what
@@ -53,7 +53,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Callable, List, Optional, Sequence
 
-log = logging.getLogger("osc_shim.emulator.faults")
+log = logging.getLogger("osc_emulator.fault_injection")
 
 HOOK = "/_emulator/faults"
 _ACTION_RE = re.compile(r"^/api/(?:v1|latest)/(?P<action>[A-Za-z0-9]+)/?$")

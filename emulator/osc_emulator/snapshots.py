@@ -11,11 +11,13 @@ not documented [?]).
 from __future__ import annotations
 
 from . import oos
-from .faults import ApiError, bad_value, missing
+from .errors import ApiError, bad_value, missing
 from .filters import SNAPSHOT_FILTERS, matches, paginate
 from .images import apply_permissions, check_not_expired, object_url
-from .lookups import owned, usable_snapshot
-from .state import Account, Cloud
+from .access import owned, usable_snapshot
+from .models import Account
+from .store import Cloud
+from .views import snapshot_view
 
 USES = {
     "bucket": ("FileLocation", "SnapshotSize"),
@@ -41,7 +43,7 @@ def create_snapshot(cloud: Cloud, caller: Account, params: dict) -> dict:
     if token:  # idempotent retries answer the snapshot the first call made
         for snap in cloud.snapshots.values():
             if snap.client_token == token and snap.account_id == caller.account_id:
-                return {"Snapshot": cloud.snapshot_view(snap)}
+                return {"Snapshot": snapshot_view(cloud, snap)}
     desc = params.get("Description", "")
     if use == "bucket":
         for member in USES["bucket"]:
@@ -68,12 +70,12 @@ def create_snapshot(cloud: Cloud, caller: Account, params: dict) -> dict:
     else:
         vol = owned(cloud, caller.account_id, params["VolumeId"], "vol-")
         snap = cloud.add_snapshot(caller.account_id, vol.size, desc, volume_id=vol.volume_id, client_token=token)
-    return {"Snapshot": cloud.snapshot_view(snap)}
+    return {"Snapshot": snapshot_view(cloud, snap)}
 
 
 def read_snapshots(cloud: Cloud, caller: Account, params: dict) -> dict:
     filters = params.get("Filters") or {}
-    found = [view for view in (cloud.snapshot_view(s) for s in cloud.snapshots.values()
+    found = [view for view in (snapshot_view(cloud, s) for s in cloud.snapshots.values()
                                if cloud.can_use_snapshot(s, caller.account_id))
              if matches(view, filters, SNAPSHOT_FILTERS)]
     page, token = paginate(found, params, ["ReadSnapshots", caller.account_id, filters])
@@ -87,7 +89,7 @@ def update_snapshot(cloud: Cloud, caller: Account, params: dict) -> dict:
     snap = owned(cloud, caller.account_id, params["SnapshotId"], "snap-")
     snap.public, snap.volume_accounts = apply_permissions(params["PermissionsToCreateVolume"], snap.public,
                                                           snap.volume_accounts, "PermissionsToCreateVolume")
-    return {"Snapshot": cloud.snapshot_view(snap)}
+    return {"Snapshot": snapshot_view(cloud, snap)}
 
 
 def delete_snapshot(cloud: Cloud, caller: Account, params: dict) -> dict:

@@ -11,9 +11,10 @@ say "any"); with a value, only an exact match.
 
 from __future__ import annotations
 
-from .faults import ApiError, missing
-from .lookups import owned_any
-from .state import Account, Cloud
+from .errors import ApiError, missing
+from .access import owned_any
+from .models import Account
+from .store import Cloud
 
 MAX_TAGS_PER_RESOURCE = 50
 MAX_TAG_LENGTH = 255
@@ -77,7 +78,7 @@ def _resource_type(resource_id: str) -> str:
 def read_tags(cloud: Cloud, caller: Account, params: dict) -> dict:
     """The caller's tags (only resources it owns), filtered and paginated like other Read calls."""
     from .filters import matches, paginate
-    from .lookups import KINDS
+    from .access import KINDS
 
     filters = params.get("Filters") or {}
     found = []

@@ -9,7 +9,7 @@ import threading
 
 import click
 
-from ..regions import DEFAULT_REGION, REGIONS
+from .regions import DEFAULT_REGION, REGIONS
 
 
 def startup_message(emu, region: str, secret_given: bool) -> list:
@@ -18,7 +18,7 @@ def startup_message(emu, region: str, secret_given: bool) -> list:
     The ``export`` lines can be pasted (or eval'ed) in another shell; add a line to ``exports``
     for another endpoint.  A secret key the user gave is never printed (only the demo one).
     """
-    from .state import default_vm_id
+    from .seeding import default_vm_id
 
     acct = emu.cloud.default_account
     secret = "the one you gave (--secret-key / OSC_SECRET_KEY), not shown" if secret_given else acct.secret_key
@@ -44,7 +44,7 @@ def startup_message(emu, region: str, secret_given: bool) -> list:
 
 def parse_accounts(specs) -> dict:
     """``AK:SK[:ACCOUNT_ID]`` items -> ``Cloud``'s accounts ({AK: (SK, account id)}), in the order given."""
-    from .state import DEFAULT_ACCOUNT_ID
+    from .models import DEFAULT_ACCOUNT_ID
 
     accounts = {}
     for i, spec in enumerate(specs):
@@ -179,7 +179,7 @@ def emulator(host, port, region, access_key, secret_key, account_specs, seed_fil
     """
     from .fault_injection import FaultSpecError, rule_from, rule_from_text
     from .server import start_emulator
-    from .state import default_accounts
+    from .models import default_accounts
 
     try:
         rules = [rule_from_text(spec) for spec in fault_specs]

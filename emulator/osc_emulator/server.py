@@ -13,10 +13,10 @@ import os
 import threading
 from typing import Optional
 
-from ..regions import DEFAULT_REGION
+from .regions import DEFAULT_REGION
 from . import oos
 from .app import MAX_BODY, EmulatorApp
-from .state import Cloud
+from .store import Cloud
 
 
 class EmulatorHandle:
@@ -113,9 +113,9 @@ def start_emulator(host: str = "127.0.0.1", port: int = 0, accounts: Optional[di
     schema.spec()  # parse the spec now (once per process), not on the first request
     oos_store: dict = {}  # one OOS reachable from every region, as OUTSCALE's buckets are from anywhere
     cloud = Cloud(accounts, region, oos_store=oos_store, **cloud_options)
-    from . import hooks as control
+    from . import control
 
-    # The /_emulator/ hooks are unsigned: beyond loopback only with a control token (emulator/hooks.py).
+    # The /_emulator/ hooks are unsigned: beyond loopback only with a control token (control.py).
     token = control_token or os.environ.get(control.TOKEN_ENV) or None
     app = EmulatorApp(cloud, max_body=max_body, hooks_enabled=hooks and control.hooks_allowed(host, token),
                       check_responses=check_responses, control_token=token,

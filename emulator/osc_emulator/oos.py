@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlencode, urlsplit
 
-from ..regions import DEFAULT_REGION, REGIONS
+from .regions import DEFAULT_REGION, REGIONS
+from .signature import presigned_v2_signature, presigned_v4_signature
 
 SEVEN_DAYS = 7 * 24 * 3600  # validity of an export's pre-signed URLs
 MANIFEST_VERSION = 1
@@ -57,7 +58,7 @@ class OosUrl:
 
 def _host_parts(host: str):
     """(bucket or None, region) for an OOS host name, else None."""
-    for domain in {d for d, _ in REGIONS.values()}:
+    for domain in set(REGIONS.values()):
         if host.endswith("." + domain):
             labels = host[: -len(domain) - 1].split(".")
             if len(labels) >= 2 and labels[-2] in OOS_PREFIXES:
@@ -98,25 +99,6 @@ def parse_oos_url(url: str) -> OosUrl:
     return OosUrl(region, bucket, path, signed, expires_at, parts.path or "/", parts.netloc, pairs)
 
 
-def _v2_signature(secret: bytes, expires: str, resource: str) -> str:
-    to_sign = f"GET\n\n\n{expires}\n{resource}"
-    return base64.b64encode(hmac.new(secret, to_sign.encode(), hashlib.sha1).digest()).decode()
-
-
-def _v4_signature(secret: str, url: OosUrl, query: dict) -> str:
-    """SigV4 query authentication (botocore's S3SigV4QueryAuth): signed header host, unsigned payload."""
-    date, scope = query["X-Amz-Date"], query["X-Amz-Credential"].split("/", 1)[1]
-    day, region, service, _ = scope.split("/")
-    canonical_query = "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}"
-                               for k, v in sorted(url.query) if k != "X-Amz-Signature")
-    canonical = f"GET\n{url.raw_path}\n{canonical_query}\nhost:{url.host}\n\nhost\nUNSIGNED-PAYLOAD"
-    to_sign = f"AWS4-HMAC-SHA256\n{date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-    key = ("AWS4" + secret).encode()
-    for part in (day, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-
-
 def signature_problem(url: OosUrl, secret_for) -> Optional[str]:
     """Why OOS would refuse this pre-signed URL's signature (None: it is good, or the URL is not signed).
 
@@ -132,7 +114,7 @@ def signature_problem(url: OosUrl, secret_for) -> Optional[str]:
             if not secret:
                 return f"the access key {access_key[:24]!r} of the pre-signed URL is unknown to OOS"
             resources = {url.raw_path, f"/{url.bucket}/{url.key}", f"/{url.bucket}/{quote(url.key)}"}
-            good = any(hmac.compare_digest(_v2_signature(secret, query["Expires"], r), query["Signature"])
+            good = any(hmac.compare_digest(presigned_v2_signature(secret, query["Expires"], r), query["Signature"])
                        for r in resources)
         else:
             access_key = query.get("X-Amz-Credential", "").split("/", 1)[0]
@@ -143,7 +125,7 @@ def signature_problem(url: OosUrl, secret_for) -> Optional[str]:
                 secret = secret_for(access_key)
                 if not secret:
                     return f"the access key {access_key[:24]!r} of the pre-signed URL is unknown to OOS"
-                expected = _v4_signature(secret, url, query)
+                expected = presigned_v4_signature(secret, url.raw_path, url.host, url.query)
             good = hmac.compare_digest(expected, query.get("X-Amz-Signature", ""))
     except (KeyError, ValueError):
         return "the pre-signed URL's signature parameters are malformed"
@@ -154,7 +136,7 @@ def presigned_url(region: str, bucket: str, key: str, expires_in: int = SEVEN_DA
                   now: Optional[float] = None, style: str = "v2") -> str:
     """A pre-signed-looking GET URL of an OOS object (SigV2 query by default, or ``style="v4"``)."""
     now = time.time() if now is None else now
-    domain = REGIONS.get(region, ("outscale.com",))[0]
+    domain = REGIONS.get(region, "outscale.com")
     base = f"https://oos.{region}.{domain}/{quote(bucket)}/{quote(key)}"
     if style == "v4":
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Optional
 
-from .faults import ApiError, missing
+from .errors import ApiError, missing
 
 ROOT_DEVICE = "/dev/sda1"
 DATA_DEVICE_RE = re.compile(r"^/dev/(sd|xvd)[b-z][a-z]?$")

@@ -16,10 +16,12 @@ an unknown task -> 5058 no-such-task.
 from __future__ import annotations
 
 from . import oos
-from .faults import ApiError, bad_value
+from .errors import ApiError, bad_value
 from .filters import EXPORT_TASK_FILTERS, matches, paginate
-from .lookups import launchable_image, owned
-from .state import Account, Cloud, ExportTask
+from .access import launchable_image, owned
+from .models import Account, ExportTask
+from .store import Cloud
+from .views import task_view
 
 DISK_IMAGE_FORMATS = ("qcow2", "raw")
 FINISHED = ("completed", "failed", "cancelled")
@@ -73,7 +75,7 @@ def create_image_export_task(cloud: Cloud, caller: Account, params: dict) -> dic
                       comment=f"Export of {img.image_id} to {export['OsuBucket']}")
     cloud.export_tasks[task.task_id] = task
     cloud.settle_task(task)
-    return {"ImageExportTask": cloud.task_view(task)}
+    return {"ImageExportTask": task_view(cloud, task)}
 
 
 def read_image_export_tasks(cloud: Cloud, caller: Account, params: dict) -> dict:
@@ -82,7 +84,7 @@ def read_image_export_tasks(cloud: Cloud, caller: Account, params: dict) -> dict
     for task in cloud.export_tasks.values():
         if task.account_id == caller.account_id:
             cloud.settle_task(task)
-            view = cloud.task_view(task)
+            view = task_view(cloud, task)
             if matches(view, filters, EXPORT_TASK_FILTERS):
                 found.append((task, view))
     page, token = paginate(found, params, ["ReadImageExportTasks", caller.account_id, filters])

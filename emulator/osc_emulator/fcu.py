@@ -3,7 +3,7 @@
 On OUTSCALE, FCU and OAPI share one backend; so here.  A request to ``/`` (what
 EC2 clients send to an endpoint URL) goes through, in order: signature (the
 emulator's accounts, AWS4-HMAC-SHA256; EC2's ``AuthFailure``), the Query
-protocol read with botocore's EC2 model (the gateway's ``query_protocol``:
+protocol read with botocore's EC2 model (``query_protocol``:
 ``MissingAction``, ``InvalidAction``, ``UnknownParameter``, ...), DryRun, then
 the action's handler, which sees botocore-shaped params and the ``Cloud`` and
 returns botocore's result dict.  An action the model knows but this face does
@@ -18,17 +18,16 @@ from __future__ import annotations
 import logging
 import uuid
 
-from ..errors import Ec2Error
-from ..gateway import query_protocol as qp
-from ..signing import SignatureError, verify
 from . import fcu_instances, fcu_storage
+from . import query_protocol as qp
+from .errors import Ec2Error
+from .signature import SignatureError, check_authorization
+from .wsgi import request_headers, status_line
 
-log = logging.getLogger("osc_shim.emulator.fcu")
+log = logging.getLogger("osc_emulator.fcu")
 
 HANDLERS = {**fcu_instances.HANDLERS, **fcu_storage.HANDLERS}
 FCU_PATHS = ("", "/")
-STATUS = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden",
-          405: "405 Method Not Allowed", 413: "413 Payload Too Large", 500: "500 Internal Server Error"}
 
 
 def actions() -> list:
@@ -56,8 +55,7 @@ class FcuFace:
                 raise Ec2Error("RequestEntityTooLarge", f"The request body is over {self.app.max_body} bytes.", 413)
             caller = self._authenticate(environ, body)
             account = caller.account_id
-            action, rest = qp.split_action(qp.decode_form(body))
-            params = qp.parse_params(action, rest)
+            action, params = qp.read_request(body)
             handler = HANDLERS.get(action)
             if handler is None:
                 raise Ec2Error("UnsupportedOperation", f"The emulator's FCU face does not implement {action}; "
@@ -67,27 +65,25 @@ class FcuFace:
                 if dry_run:  # the caller is known and the request well formed: that is all EC2 checks first
                     raise Ec2Error("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412)
                 result = handler(self.cloud, caller, params)
-            status, data, code = 200, qp.serialize_result(action, result, request_id), None
+            status, data, code = 200, qp.write_result(action, result, request_id), None
         except Ec2Error as err:
-            status, data, code = err.status, qp.serialize_error(err, request_id), err.code
+            status, data, code = err.status, qp.write_error(err, request_id), err.code
         except Exception as exc:  # never a traceback on the wire
             log.exception("FCU face failure on %s", action)
             err = Ec2Error("InternalError", f"The emulator failed: {type(exc).__name__}.", 500)
-            status, data, code = 500, qp.serialize_error(err, request_id), err.code
+            status, data, code = 500, qp.write_error(err, request_id), err.code
         self.calls.append((action, code))
         log.info("FCU %s -> %d%s (account %s, request %s)", action, status, f" {code}" if code else "",
                  account or "-", request_id)
-        start_response(STATUS.get(status, f"{status} Error"),
+        start_response(status_line(status),
                        [("Content-Type", "text/xml;charset=UTF-8"), ("Content-Length", str(len(data))),
                         ("x-amzn-RequestId", request_id)])
         return [data]
 
     def _authenticate(self, environ, body: bytes):
-        from .app import _headers
-
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "") or "/"
         try:
-            access_key = verify("POST", path, _headers(environ), body, self.cloud.secret_for)
+            access_key = check_authorization("POST", path, request_headers(environ), body, self.cloud.secret_for)
         except SignatureError as exc:
             raise Ec2Error("AuthFailure", f"AWS was not able to validate the provided access credentials: "
                                           f"{exc.reason}.", 401) from None

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 
-from .faults import ApiError
+from .errors import ApiError
 
 MAX_RESULTS_PER_PAGE = 1000
 

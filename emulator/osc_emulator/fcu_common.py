@@ -2,9 +2,9 @@
 
 EC2's rules as clients meet them: a malformed ID is ``<Kind>.Malformed``, an
 unknown one ``<Kind>.NotFound``; filters are OR within a name, AND between
-names, with ``*``/``?`` wildcards (the shim's ``describe.matches``, the one
-home of EC2's filter semantics); ``tag:KEY`` and ``tag-key`` work on every
-resource; ``MaxResults``/``NextToken`` page any listing.
+names, with ``*``/``?`` wildcards and ``\\`` escapes, case-sensitive (``matches``);
+``tag:KEY`` and ``tag-key`` work on every resource; ``MaxResults``/``NextToken``
+page any listing.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import datetime as _dt
 import re
 from typing import Callable, Dict
 
-from ..errors import Ec2Error
-from ..operations.describe import matches
+from .errors import Ec2Error
 
 # prefix -> (EC2 kind in error codes, what the message calls it, the cloud's store)
 ID_KINDS = {
@@ -27,6 +26,21 @@ _ID_RE = re.compile(r"^(i|vol|snap|ami)-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 # EC2 ResourceType of a tag, by ID prefix (DescribeTags' resource-type).
 RESOURCE_TYPES = {"ami-": "image", "snap-": "snapshot", "i-": "instance", "vol-": "volume",
                   "image-export-": "export-image-task"}
+
+
+def _wildcard(pattern: str) -> "re.Pattern":
+    """An EC2 filter value as a regex: ``*`` any run, ``?`` one character, ``\\`` makes the next literal."""
+    parts = re.findall(r"\\.|\\$|.", pattern, re.S)
+    return re.compile("".join(".*" if p == "*" else "." if p == "?" else re.escape(p[-1]) for p in parts) + r"\Z", re.S)
+
+
+def _as_text(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def matches(candidates, patterns) -> bool:
+    """Does any candidate value (None never) match any filter value?"""
+    return any(value is not None and _wildcard(p).match(_as_text(value)) for value in candidates for p in patterns)
 
 
 def when(ts: float) -> _dt.datetime:

@@ -9,8 +9,8 @@ there [?]; not-found keeps the owner's resources undisclosed).
 
 from __future__ import annotations
 
-from .faults import ApiError
-from .state import Cloud
+from .errors import ApiError
+from .store import Cloud
 
 # prefix -> (what, store attribute, not-found case, OAPI parameter name)
 KINDS = {

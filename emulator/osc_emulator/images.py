@@ -23,10 +23,12 @@ import json
 import re
 
 from . import block_devices, oos
-from .faults import ApiError, bad_value, missing
+from .errors import ApiError, bad_value, missing
 from .filters import IMAGE_FILTERS, matches, paginate
-from .lookups import launchable_image, owned, usable_snapshot
-from .state import Account, Cloud, Image, iso
+from .access import launchable_image, owned, usable_snapshot
+from .models import Account, Image, iso
+from .store import Cloud
+from .views import image_view
 
 IMAGE_NAME_RE = re.compile(r"^[A-Za-z0-9_ ()/.\-]{3,128}$")
 ARCHITECTURES = ("i386", "x86_64")
@@ -263,7 +265,7 @@ def create_image(cloud: Cloud, caller: Account, params: dict) -> dict:
         if member in params:
             fields[attr] = params[member]
     img = cloud.add_image(account_id=caller.account_id, name=name, **fields)
-    return {"Image": cloud.image_view(img)}
+    return {"Image": image_view(cloud, img)}
 
 
 def read_images(cloud: Cloud, caller: Account, params: dict) -> dict:
@@ -272,7 +274,7 @@ def read_images(cloud: Cloud, caller: Account, params: dict) -> dict:
     for img in cloud.images.values():
         if cloud.can_launch(img, caller.account_id):
             cloud.settle_image(img)
-            view = cloud.image_view(img)
+            view = image_view(cloud, img)
             if matches(view, filters, IMAGE_FILTERS):
                 found.append((img, view))
     page, token = paginate(found, params, ["ReadImages", caller.account_id, filters])
@@ -322,7 +324,7 @@ def update_image(cloud: Cloud, caller: Account, params: dict) -> dict:
         img.description = params["Description"]
     if "ProductCodes" in params:
         img.product_codes = list(params["ProductCodes"])
-    return {"Image": cloud.image_view(img)}
+    return {"Image": image_view(cloud, img)}
 
 
 def delete_image(cloud: Cloud, caller: Account, params: dict) -> dict:

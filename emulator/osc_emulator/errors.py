@@ -1,4 +1,4 @@
-"""The errors the emulator answers, as OAPI shapes them.
+"""The errors the emulator answers: OAPI's (ApiError, the FAULTS table) and its FCU face's (Ec2Error).
 
 Every error case is a row of ``FAULTS``: case -> (HTTP status, Code, Type).  The
 case names are the ``Name`` of the code in OUTSCALE's ``gateway_errors.yaml``
@@ -98,3 +98,13 @@ def missing(name: str, why: str = "") -> ApiError:
 
 def bad_value(name: str, value, why: str) -> ApiError:
     return ApiError("invalid-parameter-value", f"The provided value {value!r} for the parameter {name} is invalid. {why}")
+
+
+class Ec2Error(Exception):
+    """An error of the FCU face, as EC2 shapes it: Code, Message, HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status

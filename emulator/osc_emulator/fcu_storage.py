@@ -10,10 +10,11 @@ Snapshots are ``completed`` at once, as the OAPI face makes them.
 
 from __future__ import annotations
 
-from ..errors import Ec2Error
+from .errors import Ec2Error
 from .fcu_common import (ID_KINDS, RESOURCE_TYPES, apply_tag_specifications, check_id, filtered, not_found, own,
                          page, tag_set, when)
-from .state import Account, Cloud
+from .models import Account
+from .store import Cloud
 
 GROUP_ALL = "all"
 NO_VOLUME = "vol-ffffffff"  # what EC2 shows as the volume of a copied or imported snapshot
@@ -40,7 +41,7 @@ def volume_view(cloud: Cloud, vol) -> dict:
 
 
 def create_volume(cloud: Cloud, caller: Account, params: dict) -> dict:
-    from .state import Volume
+    from .models import Volume
 
     zone = params.get("AvailabilityZone") or cloud.subregions[0]
     if zone not in cloud.subregions:

@@ -13,10 +13,11 @@ face (CreateImage with its VmId: no such VM), as on OUTSCALE.
 
 from __future__ import annotations
 
-from ..errors import Ec2Error
-from ..regions import REGIONS, endpoint
+from .errors import Ec2Error
+from .regions import REGIONS, host
 from .fcu_common import apply_tag_specifications, check_id, filtered, not_found, page, tag_set, when
-from .state import Account, Cloud, Volume
+from .models import Account, Volume
+from .store import Cloud
 
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 SETTLES = {"pending": "running", "stopping": "stopped", "shutting-down": "terminated"}
@@ -220,7 +221,7 @@ def describe_regions(cloud: Cloud, caller: Account, params: dict) -> dict:
     unknown = [n for n in names if n not in REGIONS]
     if unknown:
         raise Ec2Error("InvalidParameterValue", f"Invalid region: {unknown[0]}")
-    views = [{"RegionName": r, "Endpoint": endpoint("fcu", r).split("://", 1)[-1].rstrip("/"),
+    views = [{"RegionName": r, "Endpoint": host("fcu", r),
               "OptInStatus": "opt-in-not-required"} for r in REGIONS if not names or r in names]
     return {"Regions": filtered(views, params.get("Filters"), {
         "region-name": lambda v: [v["RegionName"]], "endpoint": lambda v: [v["Endpoint"]],

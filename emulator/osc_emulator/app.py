@@ -25,34 +25,22 @@ from typing import Optional
 
 from urllib.parse import parse_qs
 
-from ..regions import REGIONS
-from ..signing import SignatureError, verify
-from . import accounts, exports, hooks, images, oos_api, schema, snapshots, tags
+from .regions import REGIONS
+from .signature import SignatureError, check_authorization
+from . import accounts, control, exports, images, oos_api, schema, snapshots, tags
 from .fault_injection import HOOK as FAULTS_HOOK
 from .fault_injection import FaultInjector
-from .faults import ApiError
-from .state import Cloud
+from .errors import ApiError
+from .store import Cloud
+from .wsgi import request_headers, status_line
 
-log = logging.getLogger("osc_shim.emulator")
+log = logging.getLogger("osc_emulator")
 
 HANDLERS = {**images.HANDLERS, **snapshots.HANDLERS, **tags.HANDLERS, **exports.HANDLERS, **accounts.HANDLERS}
 
 API_PATH_RE = re.compile(r"^(?:/(?P<region>[a-z0-9-]+))?/api/(?:v1|latest)/(?P<action>[A-Za-z0-9]+)/?$")
 _SCOPE_REGION_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[^/,\s]+)/")
 MAX_BODY = 1 << 20
-REASONS = {200: "OK", 204: "No Content", 403: "Forbidden", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-           409: "Conflict", 413: "Payload Too Large", 500: "Internal Server Error", 501: "Not Implemented"}
-
-
-def _headers(environ) -> dict:
-    """Request headers, lower-case names, as the signature check wants them."""
-    out = {k[5:].lower().replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            out[key.lower().replace("_", "-")] = environ[key]
-    return out
-
-
 class EmulatorApp:
     def __init__(self, cloud: Cloud, *, max_body: int = MAX_BODY, hooks_enabled: bool = True,
                  check_responses: bool = True, make_cloud=None, control_token: Optional[str] = None):
@@ -62,7 +50,7 @@ class EmulatorApp:
         self._clouds_lock = threading.Lock()
         self.max_body = max_body
         self.hooks_enabled = hooks_enabled
-        self.control_token = control_token  # hooks.refusal: required on every hook request when set
+        self.control_token = control_token  # control.refusal: required on every hook request when set
         self.check_responses = check_responses
         self.faults = FaultInjector()  # injected faults (fault_injection.py); none by default
         from .fcu import FcuFace
@@ -74,8 +62,8 @@ class EmulatorApp:
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        if self.hooks_enabled and path.startswith(hooks.PREFIX):
-            refused = hooks.refusal(_headers(environ), self.control_token)
+        if self.hooks_enabled and path.startswith(control.PREFIX):
+            refused = control.refusal(request_headers(environ), self.control_token)
             if refused is not None:
                 log.info("%s %s -> %d (no control token)", method, path, refused[0])
                 return self._send(start_response, *refused)
@@ -89,17 +77,17 @@ class EmulatorApp:
             elif path.rstrip("/") == FAULTS_HOOK:
                 status, answer = self.faults.hook(method, body)
             else:
-                status, answer = hooks.handle(cloud, method, path, body)
-                if path.rstrip("/") == hooks.PREFIX + "reset" and status == 200:
+                status, answer = control.handle(cloud, method, path, body)
+                if path.rstrip("/") == control.PREFIX + "reset" and status == 200:
                     self.faults.clear()
             log.info("%s %s -> %d", method, path, status)
             return self._send(start_response, status, answer)
         if path.startswith(oos_api.PREFIX):
             body = self._read(environ) or b""
             status, data, ctype = oos_api.handle(self.cloud, method, path, environ.get("QUERY_STRING", ""),
-                                                 _headers(environ), body)
+                                                 request_headers(environ), body)
             log.info("OOS %s %s -> %d", method, path, status)
-            start_response(f"{status} {REASONS.get(status, 'Error')}",
+            start_response(status_line(status),
                            [("Content-Type", ctype), ("Content-Length", str(len(data)))])
             return [data]
         if path in ("", "/"):
@@ -117,8 +105,8 @@ class EmulatorApp:
         fault = self.faults.pick(path)
         if fault is not None:
             return self.faults.serve(fault, environ, start_response, answer)
-        status_line, headers, data = answer()
-        start_response(status_line, headers)
+        line, headers, data = answer()
+        start_response(line, headers)
         return [data]
 
     def cloud_for(self, region):
@@ -147,8 +135,8 @@ class EmulatorApp:
 
     @classmethod
     def _send(cls, start_response, status: int, answer, extra=()):
-        status_line, headers, data = cls._render(status, answer, extra)
-        start_response(status_line, headers)
+        line, headers, data = cls._render(status, answer, extra)
+        start_response(line, headers)
         return [data]
 
     @staticmethod
@@ -158,7 +146,7 @@ class EmulatorApp:
             data, ctype = bytes(answer), "application/octet-stream"
         else:
             data, ctype = json.dumps(answer).encode("utf-8"), "application/json"
-        return (f"{status} {REASONS.get(status, 'Error')}",
+        return (status_line(status),
                 [("Content-Type", ctype), ("Content-Length", str(len(data))), *extra], data)
 
     # -- the API ----------------------------------------------------------
@@ -214,7 +202,7 @@ class EmulatorApp:
     @staticmethod
     def _authenticate(cloud, environ, method: str, path: str, body: bytes):
         try:
-            access_key = verify(method, path, _headers(environ), body, cloud.secret_for)
+            access_key = check_authorization(method, path, request_headers(environ), body, cloud.secret_for)
         except SignatureError as exc:
             raise ApiError("access-denied", f"Authentication failed: {exc.reason}.") from None
         return cloud.account_by_key(access_key)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, quote, unquote
 from xml.sax.saxutils import escape
 
-from ..signing import SignatureError, verify
+from .signature import SignatureError, check_authorization
 
 PREFIX = "/oos/"
 
@@ -27,7 +27,7 @@ def handle(cloud, method: str, path: str, query: str, headers: dict, body: bytes
     rest = path[len(PREFIX):]
     _region, _, rest = rest.partition("/")
     try:
-        verify(method, quote(path, safe="/~"), headers, body, cloud.secret_for, query=query)
+        check_authorization(method, quote(path, safe="/~"), headers, body, cloud.secret_for, query=query)
     except SignatureError as exc:
         return _error(403, "SignatureDoesNotMatch" if exc.kind == "bad-signature" else "AccessDenied", exc.reason)
     bucket, _, key = rest.partition("/")

@@ -7,7 +7,8 @@ member of OAPI's ``Account`` is optional.
 
 from __future__ import annotations
 
-from .state import Account, Cloud
+from .models import Account
+from .store import Cloud
 
 
 def read_accounts(cloud: Cloud, caller: Account, params: dict) -> dict:
