@@ -42,8 +42,13 @@ def _bin_dir(home, aws):
 
 
 def _fast_waiters(root):
-    """botocore's EC2 waiter model with a 1 s delay, for AWS_DATA_PATH (same waiters, same conditions)."""
-    import botocore
+    """The EC2 waiter model of the botocore AWS CLI v1 runs on, with a 1 s delay, for AWS_DATA_PATH (same
+    waiters, same conditions).  awscli 1.46+ carries its own botocore (``awscli.botocore``), whose EC2 model
+    may lack operations that the separate botocore's waiters poll: the waiters must match the CLI's model."""
+    try:
+        from awscli import botocore
+    except ImportError:  # older awscli releases run on the separate botocore package
+        import botocore
 
     version = "2016-11-15"
     model = json.loads((__import__("pathlib").Path(botocore.__file__).parent / "data" / "ec2" / version /
