@@ -40,6 +40,7 @@ EBS_MEMBERS = {
     "AvailabilityZoneId": Refuse("an image's volumes are created in the VM's Subregion on OUTSCALE"),
     "VolumeInitializationRate": Refuse("OUTSCALE has no volume initialization rate"),
     "EbsCardIndex": Refuse("OUTSCALE has no EBS card index"),
+    "MultiAvailabilityZoneConfiguration": Refuse("OUTSCALE volumes live in one Subregion: no standby Subregion"),
 }
 
 
