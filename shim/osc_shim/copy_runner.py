@@ -15,7 +15,7 @@ from typing import Callable, Mapping, Optional
 
 from . import regions
 from .operations import copy_across_regions as plan
-from .operations.base import drive
+from .operations.engine import drive
 from .operations.reconcile import plan_for
 
 POLL_ENV = "OSC_SHIM_POLL_SECONDS"
@@ -101,7 +101,7 @@ def run(params: dict, region: str, credentials, make_client: Callable, *, settin
         warn: Callable[[str], None], progress: Optional[Callable] = None, environ: Mapping = os.environ,
         sleep: Callable[[float], None] = time.sleep) -> dict:
     """Copy ``params["SourceImageId"]`` from ``params["SourceRegion"]`` to ``region``; EC2's answer."""
-    from .operations.lifecycle import check_copy
+    from .operations.create_copy_deregister import check_copy
 
     options = options_from(settings, environ)
     perform = _performer(region, credentials, make_client, warn, progress, environ, sleep)

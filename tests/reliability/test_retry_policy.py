@@ -11,7 +11,7 @@ import pytest
 from osc_shim.errors import Ec2Error, OapiError, to_ec2
 from osc_shim.oapi.client import CallFailed, OapiClient, TransportError
 from osc_shim.oapi.retry import RetryPolicy, RetryQuota, classify, policy_from
-from osc_shim.operations.base import Call
+from osc_shim.operations.engine import Call
 from osc_shim.operations.reconcile import PLANS
 
 from reliability_env import credentials

@@ -14,7 +14,7 @@ import re
 from typing import Callable, Dict
 
 from ..errors import Ec2Error
-from ..operations.describe import matches
+from ..operations.filters import matches
 
 # prefix -> (EC2 kind in error codes, what the message calls it, the cloud's store)
 ID_KINDS = {

@@ -1,14 +1,15 @@
 """EC2 operation name -> translator.  The one list of what the shim translates."""
 
-from . import attributes, describe, devices, export, images, lifecycle, snapshots, tags
+from . import (attributes, create_copy_deregister, describe_images, devices, export, filters, register_image,
+               snapshots, tags)
 
 OPERATIONS = {
-    "RegisterImage": images.register_image,
+    "RegisterImage": register_image.register_image,
     # the image lifecycle around it (issue 4)
-    "CreateImage": lifecycle.create_image,
-    "CopyImage": lifecycle.copy_image,
-    "DeregisterImage": lifecycle.deregister_image,
-    "DescribeImages": describe.describe_images,
+    "CreateImage": create_copy_deregister.create_image,
+    "CopyImage": create_copy_deregister.copy_image,
+    "DeregisterImage": create_copy_deregister.deregister_image,
+    "DescribeImages": describe_images.describe_images,
     "ModifyImageAttribute": attributes.modify_image_attribute,
     "DescribeImageAttribute": attributes.describe_image_attribute,
     "ResetImageAttribute": attributes.reset_image_attribute,
@@ -33,20 +34,20 @@ OPERATIONS = {
 # botocore's model gives is Map, Handled or Refuse (tests/lifecycle/test_model_coverage.py),
 # and docs/mappings.md is generated from here.
 MEMBER_TABLES = {
-    ("RegisterImage", ()): images.REGISTER_IMAGE,
+    ("RegisterImage", ()): register_image.REGISTER_IMAGE,
     ("RegisterImage", ("BlockDeviceMappings",)): devices.MAPPING_MEMBERS,
     ("RegisterImage", ("BlockDeviceMappings", "Ebs")): devices.EBS_MEMBERS,
     ("RegisterImage", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
     ("RegisterImage", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
-    ("CreateImage", ()): lifecycle.CREATE_IMAGE,
+    ("CreateImage", ()): create_copy_deregister.CREATE_IMAGE,
     ("CreateImage", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
     ("CreateImage", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
-    ("CopyImage", ()): lifecycle.COPY_IMAGE,
+    ("CopyImage", ()): create_copy_deregister.COPY_IMAGE,
     ("CopyImage", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
     ("CopyImage", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
-    ("DeregisterImage", ()): lifecycle.DEREGISTER_IMAGE,
-    ("DescribeImages", ()): describe.DESCRIBE_IMAGES,
-    ("DescribeImages", ("Filters",)): describe.FILTER_MEMBERS,
+    ("DeregisterImage", ()): create_copy_deregister.DEREGISTER_IMAGE,
+    ("DescribeImages", ()): describe_images.DESCRIBE_IMAGES,
+    ("DescribeImages", ("Filters",)): filters.FILTER_MEMBERS,
     ("ModifyImageAttribute", ()): attributes.MODIFY_IMAGE_ATTRIBUTE,
     ("ModifyImageAttribute", ("Description",)): attributes.ATTRIBUTE_VALUE,
     ("ModifyImageAttribute", ("LaunchPermission",)): attributes.LAUNCH_PERMISSION_MODIFICATIONS,
@@ -63,7 +64,7 @@ MEMBER_TABLES = {
     ("ExportImage", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
     ("ExportImage", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
     ("DescribeExportImageTasks", ()): export.DESCRIBE_EXPORT_IMAGE_TASKS,
-    ("DescribeExportImageTasks", ("Filters",)): describe.FILTER_MEMBERS,
+    ("DescribeExportImageTasks", ("Filters",)): filters.FILTER_MEMBERS,
     ("CancelExportTask", ()): export.CANCEL_EXPORT_TASK,
     ("CreateSnapshot", ()): snapshots.CREATE_SNAPSHOT,
     ("CreateSnapshot", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
@@ -77,7 +78,7 @@ MEMBER_TABLES = {
     ("ImportSnapshot", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
     ("ImportSnapshot", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
     ("DescribeSnapshots", ()): snapshots.DESCRIBE_SNAPSHOTS,
-    ("DescribeSnapshots", ("Filters",)): describe.FILTER_MEMBERS,
+    ("DescribeSnapshots", ("Filters",)): filters.FILTER_MEMBERS,
     ("DeleteSnapshot", ()): snapshots.DELETE_SNAPSHOT,
     ("ModifySnapshotAttribute", ()): snapshots.MODIFY_SNAPSHOT_ATTRIBUTE,
     ("ModifySnapshotAttribute", ("CreateVolumePermission",)): snapshots.CREATE_VOLUME_PERMISSION_MODIFICATIONS,
@@ -86,5 +87,5 @@ MEMBER_TABLES = {
     ("DescribeSnapshotAttribute", ()): snapshots.DESCRIBE_SNAPSHOT_ATTRIBUTE,
     ("ResetSnapshotAttribute", ()): snapshots.RESET_SNAPSHOT_ATTRIBUTE,
     ("DescribeTags", ()): tags.DESCRIBE_TAGS,
-    ("DescribeTags", ("Filters",)): describe.FILTER_MEMBERS,
+    ("DescribeTags", ("Filters",)): filters.FILTER_MEMBERS,
 }

@@ -16,11 +16,11 @@ from typing import Callable, Optional
 
 from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from . import devices
-from .base import Call, Context, Handled, Map, Refuse, check_members, require
-from .common import SRIOV_NET_SUPPORT
-from .describe import read_image
+from .engine import Call, Context, Handled, Map, Refuse, check_members, require
+from .image_checks import SRIOV_NET_SUPPORT
+from .reads import read_image
 from .image_shape import (boot_mode, call_on, check_id, launch_permissions, product_codes)
-from .symbolic import is_symbolic
+from .placeholders import is_symbolic
 
 MODIFY_IMAGE_ATTRIBUTE = {
     "ImageId": Map("ImageId"),

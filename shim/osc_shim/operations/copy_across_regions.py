@@ -4,7 +4,7 @@ OAPI copies an image only within its region, so a copy to another region is OUTS
 path (importing-an-omi-from-a-bucket): ``CreateImageExportTask`` of the source in A into the transfer
 bucket, wait for it, pre-sign the manifest (seven days at most), ``CreateImage`` with ``FileLocation``
 in B, wait for the image, remove the transfer objects.  ``pipeline`` plans it as a generator, like
-every translator, yielding steps for the runner (``osc_shim.service``) and holding no state of its
+every translator, yielding steps for the runner (``osc_shim.core``) and holding no state of its
 own: everything a re-run needs lives in OUTSCALE itself.
 
 * the export goes under the prefix ``osc-shim-transfer/<job>/`` (``job``: a hash of source region,
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..errors import Ec2Error, dry_run_error, invalid_value, missing_parameter
-from .base import Call
+from .engine import Call
 
 TOKEN_TAG = "osc-shim:client-token"
 SOURCE_TAG = "osc-shim:copied-from"

@@ -8,12 +8,11 @@ mapping is the tables below (``TASK_STATES``, ``DISK_FORMATS``).
 from __future__ import annotations
 
 from ..errors import dry_run_error, Ec2Error, OapiError, invalid_value, missing_parameter, to_ec2
-from .base import Call, Context, Handled, Map, check_members, require
-from .common import tag_new_resource
-from .describe import FILTER_MEMBERS, matches
+from .engine import Call, Context, Handled, Map, check_members, require
+from .filters import FILTER_MEMBERS, matches
 from .image_shape import call_on, check_id, tags as ec2_tags
-from .symbolic import is_symbolic, next_page_token
-from .tags import tag_specifications
+from .placeholders import is_symbolic, next_page_token
+from .tags import tag_new_resource, tag_specifications
 
 EXPORT_IMAGE = {
     "ImageId": Map("ImageId"),

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..errors import OapiError
-from .base import Call
+from .engine import Call
 
 # Clock difference tolerated between this machine and OUTSCALE when telling "made by this call"
 # from "already there" (CreationDate versus the time the call started).

@@ -20,13 +20,12 @@ import re
 from ..errors import Ec2Error, dry_run_error, invalid_value, missing_parameter, unsupported_parameter
 from ..presigned import is_url
 from .attributes import _merge
-from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
-from .common import read_one, tag_new_resource, with_next_token
-from .describe import ACCOUNT_ID_RE, Filter, Server, _Narrowing, _server_filter, check_filters, matches, \
-    own_account_id
+from .engine import Call, Context, Handled, Map, Refuse, check_members, mapped, require
+from .reads import ACCOUNT_ID_RE, own_account_id, read_one, with_next_token
+from .filters import Filter, Narrowing, Server, check_filters, matches, server_filter
 from .image_shape import call_on, check_id, ec2_timestamp, tags as ec2_tags
-from .symbolic import is_symbolic, next_page_token
-from .tags import tag_specifications
+from .placeholders import is_symbolic, next_page_token
+from .tags import tag_new_resource, tag_specifications
 
 GIB = 1 << 30
 NO_VOLUME = "vol-ffffffff"  # EC2's volume ID of a snapshot that was copied or imported
@@ -377,7 +376,7 @@ def describe_snapshots(params: dict, ctx: Context):
     owner_ids, owner_aliases, _ = _who(owners, me, "Owner")
     restore_ids, _, restore_all = _who(restorable, me, "RestorableBy", allow_all=True)
 
-    narrowing = _Narrowing()
+    narrowing = Narrowing()
     if ids:
         narrowing.add("SnapshotIds", sorted(set(ids)))
     if owner_ids and not owner_aliases:
@@ -386,7 +385,7 @@ def describe_snapshots(params: dict, ctx: Context):
         narrowing.add("AccountAliases", list(owner_aliases))
     for name, rule, values in filters:
         if not name.startswith("tag:"):
-            _server_filter(rule, values, narrowing)
+            server_filter(rule, values, narrowing)
     body = {"Filters": narrowing.filters} if narrowing.filters else {}
     if params.get("DryRun"):
         yield Call("ReadSnapshots", dict(body, DryRun=True), idempotent=True)

@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 
 from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, OapiError, to_ec2
-from .base import Call, Context, Handled, Map, check_members
+from .engine import Call, Context, Handled, Map, check_members
 from .image_shape import ID_BODY, resource_error
-from .symbolic import is_symbolic, next_page_token
-from .common import tag_new_resource, with_next_token
+from .placeholders import is_symbolic, next_page_token
+from .reads import with_next_token
 
 CREATE_TAGS = {
     "Resources": Handled("ResourceIds; an ID of no type OUTSCALE can tag is EC2's InvalidID"),
@@ -216,7 +216,7 @@ TAG_FILTERS = {  # EC2 filter -> (what it reads on the EC2 tag, the OAPI filter 
 
 def _tag_rules(filters) -> tuple:
     """(OAPI Filters, [(read, patterns)]) of EC2 DescribeTags filters."""
-    from .describe import check_filters, has_wildcard
+    from .filters import check_filters, has_wildcard
 
     def rule_for(name):
         if isinstance(name, str) and name.startswith("tag:") and len(name) > 4:
@@ -243,7 +243,7 @@ def _tag_rules(filters) -> tuple:
 
 
 def describe_tags(params: dict, ctx: Context):
-    from .describe import matches
+    from .filters import matches
 
     check_members("DescribeTags", DESCRIBE_TAGS, params)
     server, rules = _tag_rules(params.get("Filters"))
@@ -269,3 +269,15 @@ def describe_tags(params: dict, ctx: Context):
                 for t in found]
         tags = [t for t in tags if all(matches(read(t), values) for read, values in rules)]
     return with_next_token({"Tags": tags}, answer)
+
+
+def tag_new_resource(resource_id: str, tags: list, what: str):
+    """Sub-generator: tag a resource just created; a failure names the resource so it is not lost."""
+    if not tags:
+        return
+    try:
+        yield Call("CreateTags", {"ResourceIds": [resource_id], "Tags": tags}, idempotent=True)
+    except OapiError as err:
+        cause = to_ec2(err)
+        raise Ec2Error(cause.code, f"{what} {resource_id} was created, but tagging it failed: {cause.message}",
+                       cause.status) from None

@@ -16,7 +16,7 @@ from .oapi.client import OapiClient
 from .oapi.retry import Budget, policy_from
 from .operations import OPERATIONS
 from .operations import limits
-from .operations.base import Context, drive
+from .operations.engine import Context, drive
 from .operations.reconcile import plan_for
 from .regions import UnknownRegion
 from .routing import oapi_endpoint, translator

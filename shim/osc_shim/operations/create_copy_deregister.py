@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..errors import dry_run_error, invalid_value, unsupported_parameter
-from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
-from .common import check_image_name, tag_new_resource
-from .describe import read_image
+from .engine import Call, Context, Handled, Map, Refuse, check_members, mapped, require
+from .image_checks import check_image_name
 from .image_shape import call_on, check_id
-from .tags import tag_snapshots_of, tag_specifications
+from .reads import read_image
+from .tags import tag_new_resource, tag_snapshots_of, tag_specifications
 
 CREATE_IMAGE = {
     "InstanceId": Map("VmId"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from .. import presigned
 from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from . import devices
-from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
-from .common import BOOT_MODES, DEFAULT_ARCHITECTURE, SRIOV_NET_SUPPORT, check_architecture, check_image_name, tag_new_resource
-from .tags import tag_snapshots_of, tag_specifications
+from .engine import Call, Context, Handled, Map, Refuse, check_members, mapped, require
+from .image_checks import BOOT_MODES, DEFAULT_ARCHITECTURE, SRIOV_NET_SUPPORT, check_architecture, check_image_name
+from .tags import tag_new_resource, tag_snapshots_of, tag_specifications
 
 REGISTER_IMAGE = {
     "ImageLocation": Handled("FileLocation; a pre-signed URL means the manifest mode, a plain URL the bucket mode"),
