@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Optional
 from . import regions
 from .operations import copy_across_regions as plan
 from .operations.engine import drive
-from .operations.reconcile import plan_for
+from .core import reconciliation
 
 POLL_ENV = "OSC_SHIM_POLL_SECONDS"
 OOS_ENDPOINT_ENV = "OSC_ENDPOINT_OOS"
@@ -84,7 +84,7 @@ def _performer(region: str, credentials, make_client: Callable, warn, progress, 
         where = step.region or region
         if where not in clients:
             clients[where] = make_client(where)
-        return clients[where].perform(step, plan_for(step), warn=warn)
+        return clients[where].perform(step, reconciliation(step), warn=warn)
 
     return perform
 

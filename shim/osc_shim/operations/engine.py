@@ -94,13 +94,11 @@ def mapped(table: dict, params: dict) -> dict:
             if isinstance(rule, Map) and params.get(name) is not None}
 
 
-def drive(steps, perform: Callable[[Call], dict]) -> dict:
-    """Run a translator: hand each Call to ``perform`` and feed the answer back.
-
-    An OAPI error raised by ``perform`` is thrown into the translator (which may
-    handle it); one it lets escape becomes the matching EC2 error.
-    """
-    from ..errors import OapiError, to_ec2
+def _run(steps, perform: Callable[[Call], dict]):
+    """The loop every generator of calls is run by: each Call goes to ``perform``, its answer is sent
+    back, an ``OapiError`` it raises is thrown in (the generator may handle it).  Returns the
+    generator's value; an OapiError it lets escape propagates."""
+    from ..errors import OapiError
 
     try:
         call = next(steps)
@@ -114,5 +112,28 @@ def drive(steps, perform: Callable[[Call], dict]) -> dict:
                 call = steps.send(answer)
     except StopIteration as done:
         return done.value
+
+
+def drive(steps, perform: Callable[[Call], dict]) -> dict:
+    """Run a translator: hand each Call to ``perform`` and feed the answer back.
+
+    An OAPI error raised by ``perform`` is thrown into the translator (which may
+    handle it); one it lets escape becomes the matching EC2 error.
+    """
+    from ..errors import OapiError, to_ec2
+
+    try:
+        return _run(steps, perform)
     except OapiError as err:
         raise to_ec2(err) from None
+
+
+def look(steps, read: Callable[[Call], dict], otherwise=None):
+    """Run a reconciliation plan's lookup (``operations.reconcile``): the same protocol as a translator,
+    its reads done by ``read``; ``otherwise`` when a read error escapes the plan."""
+    from ..errors import OapiError
+
+    try:
+        return _run(steps, read)
+    except OapiError:
+        return otherwise
