@@ -106,7 +106,8 @@ def run(params: dict, region: str, credentials, make_client: Callable, *, settin
     options = options_from(settings, environ)
     perform = _performer(region, credentials, make_client, warn, progress, environ, sleep)
     try:
-        return drive(plan.pipeline(dict(params), region, options, check_copy), perform)
+        return drive(plan.pipeline(dict(params), region, options, check_copy), perform,
+                     dry_run=bool(params.get("DryRun")))
     except KeyboardInterrupt:
         done = "; ".join(options.resume_note) or "nothing was made yet, or an export task was started"
         warn(f"interrupted: {done}. Nothing half-made is left: run the same command again to resume "

@@ -22,7 +22,7 @@ from .oapi.client import OapiClient
 from .oapi.retry import Budget, policy_from
 from .operations import OPERATIONS
 from .operations import limits, reconcile
-from .operations.engine import Call, Context, drive, look
+from .operations.engine import Call, Context, look, run
 from .regions import UnknownRegion
 from .routing import oapi_endpoint, translator
 
@@ -131,7 +131,7 @@ def call(operation: str, params: dict, *, region: str, credentials=None,
                                  invocation=invocation)
 
     try:
-        return drive(translate(dict(params), ctx), perform)
+        return run(translate, params, ctx, perform)
     except (Ec2Error, KeyboardInterrupt):
         raise
     except Exception as exc:

@@ -23,7 +23,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..errors import Ec2Error, dry_run_error, invalid_value, missing_parameter
+from ..errors import Ec2Error, invalid_value, missing_parameter
 from .engine import Call
 
 TOKEN_TAG = "osc-shim:client-token"
@@ -187,10 +187,9 @@ def pipeline(params: dict, destination: str, options: Options, check_params):
     bucket = transfer_bucket(options, source_region, destination)
     job = job_of(params, destination)
     prefix = prefix_of(job)
-    if params.get("DryRun"):  # would the export be allowed? (the first call that needs a permission)
-        yield _within(source_region, Call("CreateImageExportTask", dict(_export_body(source_id, bucket, prefix),
-                                                                        DryRun=True)))
-        raise dry_run_error()
+    if params.get("DryRun"):  # would the export be allowed? (the first call that needs a permission; the
+        # engine sends it with DryRun and stops after it: copy_runner drives the pipeline with dry_run)
+        yield _within(source_region, Call("CreateImageExportTask", _export_body(source_id, bucket, prefix)))
 
     image = yield from find_copy(params, bucket, prefix, destination)
     if image is None:

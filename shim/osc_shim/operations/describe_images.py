@@ -39,8 +39,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from ..errors import dry_run_error, Ec2Error, invalid_value
-from .engine import Call, Context, Handled, check_members
+from ..errors import Ec2Error, invalid_value
+from .engine import DRY_RUN, Call, Context, Handled, check_members
 from .filters import Filter, Narrowing, Server, check_filters, matches, server_filter
 from .image_shape import check_id, image_not_found, to_ec2_image
 from .placeholders import is_symbolic, next_page_token
@@ -56,7 +56,7 @@ DESCRIBE_IMAGES = {
     "Filters": Handled("see FILTERS: OAPI filters where they exist, and always applied to the answer"),
     "MaxResults": Handled("ResultsPerPage"),
     "NextToken": Handled("NextPageToken"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
     "IncludeDeprecated": Handled("accepted: OUTSCALE images are never deprecated, so nothing is hidden"),
     "IncludeDisabled": Handled("accepted: OUTSCALE images are never disabled, so nothing is hidden"),
 }
@@ -250,7 +250,6 @@ def describe_images(params: dict, ctx: Context):
     max_results = params.get("MaxResults")
     if max_results is not None and not 1 <= max_results <= MAX_RESULTS:
         raise invalid_value("MaxResults", max_results, f"Give a value between 1 and {MAX_RESULTS}.")
-    dry_run = bool(params.get("DryRun"))
 
     scope = yield from _scope(params)
 
@@ -266,10 +265,8 @@ def describe_images(params: dict, ctx: Context):
     body = {}
     if narrowing.filters:
         body["Filters"] = narrowing.filters
-    if dry_run:
-        body["DryRun"] = True
+    if ctx.dry_run:  # checked with the filters, without paging (the engine stops after this call)
         yield Call("ReadImages", body, idempotent=True)
-        raise dry_run_error()
 
     if image_ids:
         # Every page: the IDs bound the answer, and NotFound needs all of it.

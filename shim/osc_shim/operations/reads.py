@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import Ec2Error, OapiError, dry_run_error, to_ec2
+from ..errors import Ec2Error, OapiError, to_ec2
 from .engine import Call
 from .image_shape import check_id, image_not_found, image_unavailable
 from .placeholders import is_symbolic, next_page_token
@@ -15,7 +15,7 @@ ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
 def own_account_id():
     """Sub-generator: the caller's OUTSCALE account ID (OAPI ReadAccounts)."""
     try:
-        answer = yield Call("ReadAccounts", {}, idempotent=True)
+        answer = yield Call("ReadAccounts", {}, idempotent=True, prepares=True)
     except OapiError as err:
         cause = to_ec2(err)
         raise Ec2Error(cause.code, "Resolving 'self' needs your account ID, and ReadAccounts failed: "
@@ -29,26 +29,22 @@ def own_account_id():
     return accounts[0]["AccountId"]
 
 
-def read_image(image_id: str, dry_run: bool = False, deregistered=()):
+def read_image(image_id: str, deregistered=()):
     """Sub-generator: the OAPI image ``image_id`` (ReadImages), or EC2's InvalidAMIID.NotFound
     (``InvalidAMIID.Unavailable`` for an image in ``deregistered``, Context.deregistered)."""
     check_id(image_id, "ami-")
     def not_found(ids):
         return image_unavailable(image_id) if image_id in (deregistered or ()) else image_not_found(ids)
 
-    image = yield from read_one("ReadImages", "Images", "ImageId", image_id, not_found, dry_run)
+    image = yield from read_one("ReadImages", "Images", "ImageId", image_id, not_found)
     return image
 
 
-def read_one(action: str, plural: str, id_member: str, resource_id: str, not_found, dry_run: bool = False):
+def read_one(action: str, plural: str, id_member: str, resource_id: str, not_found):
     """Sub-generator: the one OAPI resource ``resource_id`` (``ReadImages``, ``ReadSnapshots``, ...), or
-    ``not_found([resource_id])``; a dry run answers DryRunOperation once OAPI accepted it."""
+    ``not_found([resource_id])``."""
     body = {"Filters": {f"{id_member}s": [resource_id]}}
-    if dry_run:
-        body["DryRun"] = True
     answer = yield Call(action, body, idempotent=True)
-    if dry_run:
-        raise dry_run_error()
     found = answer.get(plural) or []
     if is_symbolic(found):
         return answer[plural][0]

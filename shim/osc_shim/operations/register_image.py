@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .. import presigned
-from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
+from ..errors import Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from . import devices
-from .engine import Call, Context, Handled, Map, Refuse, check_members, mapped, require
+from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .image_checks import BOOT_MODES, DEFAULT_ARCHITECTURE, SRIOV_NET_SUPPORT, check_architecture, check_image_name
 from .tags import tag_new_resource, tag_snapshots_of, tag_specifications
 
@@ -16,7 +16,7 @@ REGISTER_IMAGE = {
     "Architecture": Handled("Architecture; i386 sent when omitted outside the manifest mode"),
     "RootDeviceName": Handled("RootDeviceName; must be /dev/sda1"),
     "BlockDeviceMappings": Handled("BlockDeviceMappings, Ebs -> Bsu"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
     "BootMode": Handled("BootModes: legacy-bios -> legacy, uefi -> uefi, uefi-preferred -> uefi + legacy; "
                         "answers show no BootMode for legacy, OUTSCALE's default"),
     "TpmSupport": Handled("TpmMandatory: v2.0 -> true"),
@@ -123,12 +123,8 @@ def register_image(params: dict, ctx: Context):
         if params["TpmSupport"] != "v2.0":
             raise invalid_value("TpmSupport", params["TpmSupport"], "Only v2.0 exists.")
         body["TpmMandatory"] = True
-    if params.get("DryRun"):
-        body["DryRun"] = True
 
     answer = yield Call("CreateImage", body)
-    if params.get("DryRun"):
-        raise dry_run_error()
     image_id = answer["Image"]["ImageId"]
     yield from tag_new_resource(image_id, tags.get("image"), "The image")
     yield from tag_snapshots_of(answer, tags.get("snapshot"), ctx, "The image")

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 
-from ..errors import Ec2Error, dry_run_error, invalid_value, missing_parameter, unsupported_parameter
+from ..errors import Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from ..presigned import is_url
 from .attributes import _merge
-from .engine import Call, Context, Handled, Map, Refuse, check_members, mapped, require
+from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .reads import ACCOUNT_ID_RE, own_account_id, read_one, with_next_token
 from .filters import Filter, Narrowing, Server, check_filters, matches, server_filter
 from .image_shape import call_on, check_id, ec2_timestamp, tags as ec2_tags
@@ -30,7 +30,6 @@ from .tags import tag_new_resource, tag_specifications
 GIB = 1 << 30
 NO_VOLUME = "vol-ffffffff"  # EC2's volume ID of a snapshot that was copied or imported
 _VOLUME_ID_RE = re.compile(r"^vol-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
-DRY_RUN = Handled("DryRun; a successful dry run answers DryRunOperation")
 NO_OUTPOSTS = "OUTSCALE has no Outposts"
 
 CREATE_SNAPSHOT = {
@@ -204,17 +203,9 @@ def _check_volume_id(value) -> str:
     return value
 
 
-def _dry(body: dict, params: dict) -> dict:
-    if params.get("DryRun"):
-        body["DryRun"] = True
-    return body
-
-
 def _create(body: dict, params: dict, tags: list, resource_id: str):
     """Sub-generator: CreateSnapshot, then its tags; returns the OAPI snapshot."""
-    answer = yield from call_on(Call("CreateSnapshot", _dry(body, params)), resource_id)
-    if params.get("DryRun"):
-        raise dry_run_error()
+    answer = yield from call_on(Call("CreateSnapshot", body), resource_id)
     snapshot = answer["Snapshot"]
     yield from tag_new_resource(snapshot["SnapshotId"], tags, "The snapshot")
     if tags and not is_symbolic(snapshot):
@@ -290,10 +281,8 @@ def import_snapshot(params: dict, ctx: Context):
     if params.get("ClientToken"):
         body["ClientToken"] = params["ClientToken"]
     # A ClientToken makes a repeated create answer the same snapshot: safe to re-send.
-    answer = yield from call_on(Call("CreateSnapshot", _dry(body, params), idempotent=bool(params.get("ClientToken"))),
+    answer = yield from call_on(Call("CreateSnapshot", body, idempotent=bool(params.get("ClientToken"))),
                                 "")
-    if params.get("DryRun"):
-        raise dry_run_error()
     snapshot = answer["Snapshot"]
     yield from tag_new_resource(snapshot["SnapshotId"], tag_list, "The snapshot")
     detail = {"SnapshotId": snapshot["SnapshotId"], "Status": "completed", "Progress": "100",
@@ -319,11 +308,10 @@ def snapshot_not_found(ids) -> Ec2Error:
     return Ec2Error("InvalidSnapshot.NotFound", f"The snapshot '{ids[0]}' does not exist.")
 
 
-def read_snapshot(snapshot_id: str, dry_run: bool = False):
+def read_snapshot(snapshot_id: str):
     """Sub-generator: the OAPI snapshot ``snapshot_id`` (ReadSnapshots), or InvalidSnapshot.NotFound."""
     check_id(snapshot_id, "snap-")
-    snapshot = yield from read_one("ReadSnapshots", "Snapshots", "SnapshotId", snapshot_id, snapshot_not_found,
-                                   dry_run)
+    snapshot = yield from read_one("ReadSnapshots", "Snapshots", "SnapshotId", snapshot_id, snapshot_not_found)
     return snapshot
 
 
@@ -387,9 +375,8 @@ def describe_snapshots(params: dict, ctx: Context):
         if not name.startswith("tag:"):
             server_filter(rule, values, narrowing)
     body = {"Filters": narrowing.filters} if narrowing.filters else {}
-    if params.get("DryRun"):
-        yield Call("ReadSnapshots", dict(body, DryRun=True), idempotent=True)
-        raise dry_run_error()
+    if ctx.dry_run:  # checked with the filters, without paging (the engine stops after this call)
+        yield Call("ReadSnapshots", body, idempotent=True)
 
     def keep(found):
         kept = []
@@ -433,15 +420,13 @@ def delete_snapshot(params: dict, ctx: Context):
     require(params, "SnapshotId")
     snapshot_id = check_id(params["SnapshotId"], "snap-")
     try:
-        yield from call_on(Call("DeleteSnapshot", _dry(mapped(DELETE_SNAPSHOT, params), params), idempotent=True),
+        yield from call_on(Call("DeleteSnapshot", mapped(DELETE_SNAPSHOT, params), idempotent=True),
                            snapshot_id)
     except Ec2Error as err:
         if err.status == 409:  # OAPI's 9002 busy: an image still uses the snapshot
             raise Ec2Error("InvalidSnapshot.InUse", f"The snapshot {snapshot_id} is currently in use: "
                            f"{err.message}") from None
         raise
-    if params.get("DryRun"):
-        raise dry_run_error()
     return {}
 
 
@@ -488,10 +473,8 @@ def modify_snapshot_attribute(params: dict, ctx: Context):
     changes = [("Additions", additions)] if additions else []
     changes += [("Removals", removals)] if removals else []
     for kind, change in changes:
-        body = _dry({"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {kind: change}}, params)
+        body = {"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {kind: change}}
         yield from call_on(Call("UpdateSnapshot", body, idempotent=True), snapshot_id)
-        if params.get("DryRun"):
-            raise dry_run_error()
     return {}
 
 
@@ -502,7 +485,7 @@ def describe_snapshot_attribute(params: dict, ctx: Context):
     attribute = params["Attribute"]
     if attribute not in (ATTRIBUTE, "productCodes"):
         raise invalid_value("Attribute", attribute, f"Valid values: {ATTRIBUTE} | productCodes.")
-    snap = yield from read_snapshot(snapshot_id, dry_run=bool(params.get("DryRun")))
+    snap = yield from read_snapshot(snapshot_id)
     if attribute == "productCodes":
         return {"SnapshotId": snapshot_id, "ProductCodes": []}
     perms = snap.get("PermissionsToCreateVolume") or {}
@@ -520,11 +503,10 @@ def reset_snapshot_attribute(params: dict, ctx: Context):
     snapshot_id = check_id(params["SnapshotId"], "snap-")
     if params["Attribute"] != ATTRIBUTE:
         raise invalid_value("Attribute", params["Attribute"], f"Only {ATTRIBUTE} can be reset.")
-    if params.get("DryRun"):
-        body = {"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {"Removals": {"GlobalPermission": True}},
-                "DryRun": True}
+    if ctx.dry_run:  # the check is whether it may be changed: nothing to read first
+        body = {"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {"Removals": {"GlobalPermission": True}}}
         yield from call_on(Call("UpdateSnapshot", body, idempotent=True), snapshot_id)
-        raise dry_run_error()
+        return {}
     snap = yield from read_snapshot(snapshot_id)
     current = snap.get("PermissionsToCreateVolume") or {}
     if is_symbolic(current):

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, OapiError, to_ec2
-from .engine import Call, Context, Handled, Map, check_members
+from ..errors import Ec2Error, invalid_value, missing_parameter, OapiError, to_ec2
+from .engine import DRY_RUN, Call, Context, Handled, Map, check_members
 from .image_shape import ID_BODY, resource_error
 from .placeholders import is_symbolic, next_page_token
 from .reads import with_next_token
@@ -23,13 +23,13 @@ from .reads import with_next_token
 CREATE_TAGS = {
     "Resources": Handled("ResourceIds; an ID of no type OUTSCALE can tag is EC2's InvalidID"),
     "Tags": Handled("Tags; a tag without Value gets the empty value, as on EC2"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 DELETE_TAGS = {
     "Resources": Map("ResourceIds"),
     "Tags": Handled("Key+Value deleted as given; a Key without Value, or no Tags at all, deletes whatever value "
                     "the resources have (read first with ReadTags)"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 TAG_MEMBERS = {
     "Key": Handled("Key"),
@@ -118,11 +118,7 @@ def create_tags(params: dict, ctx: Context):
     _check_tags("CreateTags", params["Tags"])
     body = {"ResourceIds": list(params["Resources"])}
     body["Tags"] = [{"Key": t["Key"], "Value": t.get("Value") or ""} for t in params["Tags"]]
-    if params.get("DryRun"):
-        body["DryRun"] = True
     yield from _tag_call(Call("CreateTags", body, idempotent=True), body["ResourceIds"])
-    if params.get("DryRun"):
-        raise dry_run_error()
     return {}
 
 
@@ -157,11 +153,10 @@ def delete_tags(params: dict, ctx: Context):
     any_value = [t["Key"] for t in given or [] if t.get("Value") is None]
     body = {"ResourceIds": resources}
 
-    if params.get("DryRun"):
+    if ctx.dry_run:  # the check is whether the tags may be deleted: the current values are not read
         body["Tags"] = exact + [{"Key": k, "Value": ""} for k in any_value]
-        body["DryRun"] = True
         yield from _tag_call(Call("DeleteTags", body, idempotent=True), resources)
-        raise dry_run_error()
+        return {}
 
     pairs = list(exact)
     if given is None or any_value:
@@ -194,7 +189,7 @@ DESCRIBE_TAGS = {
                        "(EC2 names, see RESOURCE_TYPES), tag:KEY; always applied to the answer (wildcards)"),
     "MaxResults": Handled("ResultsPerPage"),
     "NextToken": Handled("NextPageToken"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 # EC2 ResourceType <-> OAPI Tag.ResourceType, for every kind both name; an OAPI type not listed is shown as is.
 RESOURCE_TYPES = {
@@ -251,9 +246,8 @@ def describe_tags(params: dict, ctx: Context):
     max_results = params.get("MaxResults")
     if max_results is not None and not 5 <= max_results <= 1000:
         raise invalid_value("MaxResults", max_results, "Give a value between 5 and 1000.")
-    if params.get("DryRun"):
-        yield Call("ReadTags", dict(body, DryRun=True), idempotent=True)
-        raise dry_run_error()
+    if ctx.dry_run:  # checked with the filters, without paging (the engine stops after this call)
+        yield Call("ReadTags", body, idempotent=True)
     if max_results is not None:
         body["ResultsPerPage"] = max_results
     if params.get("NextToken"):

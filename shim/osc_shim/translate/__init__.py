@@ -19,8 +19,7 @@ from typing import Optional
 from .. import routing
 from ..errors import Ec2Error
 from ..operations import limits
-from ..operations.engine import Context, drive
-from ..operations.placeholders import Symbolic
+from ..operations.engine import Context, placeholder_answers, run
 from .capture import PLACEHOLDER_KEYS, Parsed, TranslateError, USAGE_ERROR_STATUS, parse_aws_command
 from .render import (_plain, native_query, oapi_cli_line, osc_cli_line, passthrough_line, render_text,
                      _with_query)
@@ -87,14 +86,9 @@ def translate_command(argv: list, environ=None) -> Translation:
                          f"endpoint (FCU, OUTSCALE's EC2-compatible API, https://fcu.{parsed.region}.outscale.com).")
         return out
     ctx = Context(region=parsed.region, warn=out.notes.append)
-
-    def perform(call):
-        out.calls.append(call)
-        return Symbolic(call.action)
-
     try:
         limits.check(parsed.operation, parsed.params)
-        out.result = drive(translator(dict(parsed.params), ctx), perform)
+        out.result = run(translator, parsed.params, ctx, placeholder_answers(out.calls.append))
     except Ec2Error as err:
         out.error = err
     return out
