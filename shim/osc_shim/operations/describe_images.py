@@ -41,9 +41,9 @@ from typing import Callable
 
 from ..errors import Ec2Error, invalid_value
 from .engine import DRY_RUN, Call, Context, Handled, check_members
-from .filters import Filter, Narrowing, Server, check_filters, matches, server_filter
+from .filters import Filter, Narrowing, Server, check_filters, passes, server_filter
 from .image_shape import check_id, image_not_found, to_ec2_image
-from .placeholders import is_symbolic, next_page_token
+from .placeholders import is_symbolic, may_be, missing, next_page_token
 from .reads import ACCOUNT_ID_RE, own_account_id
 
 DESCRIBE_IMAGES = {
@@ -165,10 +165,8 @@ class _Scope:
 
     def allows(self, image: dict, oapi_image: dict) -> bool:
         if self.owners_given:
-            if is_symbolic(image.get("OwnerId")):
-                pass
-            elif not (image.get("OwnerId") in self.owner_ids or
-                      (image.get("ImageOwnerAlias") and image.get("ImageOwnerAlias") in self.owner_aliases)):
+            if not (may_be(image.get("OwnerId"), self.owner_ids) or
+                    (image.get("ImageOwnerAlias") and image.get("ImageOwnerAlias") in self.owner_aliases)):
                 return False
         if self.exec_given:
             perms = oapi_image.get("PermissionsToLaunch") or {}
@@ -235,8 +233,7 @@ def _keep(oapi_images, scope: _Scope, filters: list) -> list:
         image = to_ec2_image(oapi_image)
         if not scope.allows(image, oapi_image):
             continue
-        if all(matches(rule.read(image) if not is_symbolic(oapi_image) else oapi_image, values)
-               for _, rule, values in filters):
+        if passes(filters, image, oapi_image):
             kept.append(image)
     return kept
 
@@ -279,13 +276,11 @@ def describe_images(params: dict, ctx: Context):
             token = next_page_token(answer)
             if token is None:
                 break
-        if not any(is_symbolic(i) for i in found):
-            seen = {i.get("ImageId") for i in found}
-            # Deregistered a moment ago (osc_shim.deregistered): left out, as EC2 does; never seen: NotFound.
-            gone = ctx.deregistered or ()
-            missing = [i for i in image_ids if i not in seen and i not in gone]
-            if missing:
-                raise image_not_found(missing)
+        # Deregistered a moment ago (osc_shim.deregistered): left out, as EC2 does; never seen: NotFound.
+        gone = ctx.deregistered or ()
+        unseen = [i for i in missing(image_ids, found, "ImageId") if i not in gone]
+        if unseen:
+            raise image_not_found(unseen)
         return {"Images": _keep(found, scope, filters)}
 
     if max_results is not None:

@@ -64,6 +64,12 @@ def matches(candidates, patterns) -> bool:
 
 
 
+def passes(filters: list, view: dict, answer) -> bool:
+    """Does ``view`` (the EC2 shape of OAPI's ``answer``) pass every one of ``filters`` (``check_filters``'
+    list)?  A placeholder answer does: it stands for the ones that pass."""
+    return is_symbolic(answer) or all(matches(rule.read(view), values) for _, rule, values in filters)
+
+
 # -- rules -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

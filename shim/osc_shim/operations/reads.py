@@ -7,7 +7,7 @@ import re
 from ..errors import Ec2Error, OapiError, to_ec2
 from .engine import Call
 from .image_shape import check_id, image_not_found, image_unavailable
-from .placeholders import is_symbolic, next_page_token
+from .placeholders import next_page_token, pick
 
 ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
 
@@ -21,8 +21,6 @@ def own_account_id():
         raise Ec2Error(cause.code, "Resolving 'self' needs your account ID, and ReadAccounts failed: "
                        f"{cause.message}. Give your account ID instead of self.", cause.status) from None
     accounts = answer.get("Accounts") or []
-    if is_symbolic(accounts):
-        return answer["Accounts"][0]["AccountId"]
     if not accounts or not accounts[0].get("AccountId"):
         raise Ec2Error("AuthFailure", "Resolving 'self' needs your account ID, and ReadAccounts returned none. "
                        "Give your account ID instead of self.", 401)
@@ -45,13 +43,10 @@ def read_one(action: str, plural: str, id_member: str, resource_id: str, not_fou
     ``not_found([resource_id])``."""
     body = {"Filters": {f"{id_member}s": [resource_id]}}
     answer = yield Call(action, body, idempotent=True)
-    found = answer.get(plural) or []
-    if is_symbolic(found):
-        return answer[plural][0]
-    for item in found:
-        if item.get(id_member) == resource_id:
-            return item
-    raise not_found([resource_id])
+    found = pick(answer.get(plural) or [], id_member, resource_id)
+    if found is None:
+        raise not_found([resource_id])
+    return found
 
 
 def with_next_token(result: dict, answer) -> dict:

@@ -22,9 +22,9 @@ from ..presigned import is_url
 from .attributes import _merge
 from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .reads import ACCOUNT_ID_RE, own_account_id, read_one, with_next_token
-from .filters import Filter, Narrowing, Server, check_filters, matches, server_filter
+from .filters import Filter, Narrowing, Server, check_filters, passes, server_filter
 from .image_shape import call_on, check_id, ec2_timestamp, tags as ec2_tags
-from .placeholders import is_symbolic, next_page_token
+from .placeholders import is_symbolic, may_be, missing, next_page_token
 from .tags import tag_new_resource, tag_specifications
 
 GIB = 1 << 30
@@ -382,12 +382,11 @@ def describe_snapshots(params: dict, ctx: Context):
         kept = []
         for snap in found:
             view = to_ec2_snapshot(snap)
-            if owners and not is_symbolic(view.get("OwnerId")) and not (
-                    view.get("OwnerId") in owner_ids or view.get("OwnerAlias") in owner_aliases):
+            if owners and not (may_be(view.get("OwnerId"), owner_ids) or view.get("OwnerAlias") in owner_aliases):
                 continue
             if restorable and not _restorable(snap, restore_ids, restore_all):
                 continue
-            if all(is_symbolic(snap) or matches(rule.read(view), values) for _, rule, values in filters):
+            if passes(filters, view, snap):
                 kept.append(view)
         return kept
 
@@ -400,10 +399,9 @@ def describe_snapshots(params: dict, ctx: Context):
             token = next_page_token(answer)
             if token is None:
                 break
-        if not any(is_symbolic(s) for s in found):
-            missing = [i for i in ids if i not in {s.get("SnapshotId") for s in found}]
-            if missing:
-                raise snapshot_not_found(missing)
+        unseen = missing(ids, found, "SnapshotId")
+        if unseen:
+            raise snapshot_not_found(unseen)
         return {"Snapshots": keep(found)}
     if max_results is not None:
         body["ResultsPerPage"] = max_results
