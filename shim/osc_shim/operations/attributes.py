@@ -282,3 +282,21 @@ def reset_image_attribute(params: dict, ctx: Context):
         body = {"ImageId": image_id, "PermissionsToLaunch": {"Removals": removals}}
         yield from call_on(Call("UpdateImage", body, idempotent=True), image_id, ctx.deregistered)
     return {}
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {
+    "ModifyImageAttribute": modify_image_attribute,
+    "DescribeImageAttribute": describe_image_attribute,
+    "ResetImageAttribute": reset_image_attribute,
+}
+MEMBER_TABLES = {
+    ("ModifyImageAttribute", ()): MODIFY_IMAGE_ATTRIBUTE,
+    ("ModifyImageAttribute", ("Description",)): ATTRIBUTE_VALUE,
+    ("ModifyImageAttribute", ("LaunchPermission",)): LAUNCH_PERMISSION_MODIFICATIONS,
+    ("ModifyImageAttribute", ("LaunchPermission", "Add")): LAUNCH_PERMISSION,
+    ("ModifyImageAttribute", ("LaunchPermission", "Remove")): LAUNCH_PERMISSION,
+    ("DescribeImageAttribute", ()): DESCRIBE_IMAGE_ATTRIBUTE,
+    ("ResetImageAttribute", ()): RESET_IMAGE_ATTRIBUTE,
+}

@@ -7,7 +7,7 @@ from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members,
 from .image_checks import check_image_name
 from .image_shape import call_on, check_id
 from .reads import read_image
-from .tags import tag_new_resource, tag_snapshots_of, tag_specifications
+from .tags import specification_tables, tag_new_resource, tag_snapshots_of, tag_specifications
 
 CREATE_IMAGE = {
     "InstanceId": Map("VmId"),
@@ -128,3 +128,15 @@ def deregister_image(params: dict, ctx: Context):
     if ctx.deregistered is not None:
         ctx.deregistered.add(image_id)
     return {"Return": True}
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {"CreateImage": create_image, "CopyImage": copy_image, "DeregisterImage": deregister_image}
+MEMBER_TABLES = {
+    ("CreateImage", ()): CREATE_IMAGE,
+    **specification_tables("CreateImage"),
+    ("CopyImage", ()): COPY_IMAGE,
+    **specification_tables("CopyImage"),
+    ("DeregisterImage", ()): DEREGISTER_IMAGE,
+}

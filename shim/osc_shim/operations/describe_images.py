@@ -41,7 +41,7 @@ from typing import Callable
 
 from ..errors import Ec2Error, invalid_value
 from .engine import DRY_RUN, Call, Context, Handled, check_members
-from .filters import Filter, Narrowing, Server, check_filters, passes, server_filter
+from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
 from .image_shape import check_id, image_not_found, to_ec2_image
 from .placeholders import is_symbolic, may_be, missing, next_page_token
 from .reads import ACCOUNT_ID_RE, own_account_id
@@ -293,3 +293,9 @@ def describe_images(params: dict, ctx: Context):
     if token is not None:
         result["NextToken"] = token
     return result
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {"DescribeImages": describe_images}
+MEMBER_TABLES = {("DescribeImages", ()): DESCRIBE_IMAGES, ("DescribeImages", ("Filters",)): FILTER_MEMBERS}

@@ -12,7 +12,7 @@ from .engine import DRY_RUN, Call, Context, Handled, Map, check_members, require
 from .filters import FILTER_MEMBERS, matches
 from .image_shape import call_on, check_id, tags as ec2_tags
 from .placeholders import is_symbolic, next_page_token
-from .tags import tag_new_resource, tag_specifications
+from .tags import specification_tables, tag_new_resource, tag_specifications
 
 EXPORT_IMAGE = {
     "ImageId": Map("ImageId"),
@@ -189,3 +189,20 @@ def cancel_export_task(params: dict, ctx: Context):
 
 # OAPI's code for an unknown export task (gateway_errors.yaml: 5058).
 NO_SUCH_TASK = "5058"
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {
+    "ExportImage": export_image,
+    "DescribeExportImageTasks": describe_export_image_tasks,
+    "CancelExportTask": cancel_export_task,
+}
+MEMBER_TABLES = {
+    ("ExportImage", ()): EXPORT_IMAGE,
+    ("ExportImage", ("S3ExportLocation",)): S3_EXPORT_LOCATION,
+    **specification_tables("ExportImage"),
+    ("DescribeExportImageTasks", ()): DESCRIBE_EXPORT_IMAGE_TASKS,
+    ("DescribeExportImageTasks", ("Filters",)): FILTER_MEMBERS,
+    ("CancelExportTask", ()): CANCEL_EXPORT_TASK,
+}

@@ -7,7 +7,7 @@ from ..errors import Ec2Error, invalid_value, missing_parameter, unsupported_par
 from . import devices
 from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .image_checks import BOOT_MODES, DEFAULT_ARCHITECTURE, SRIOV_NET_SUPPORT, check_architecture, check_image_name
-from .tags import tag_new_resource, tag_snapshots_of, tag_specifications
+from .tags import specification_tables, tag_new_resource, tag_snapshots_of, tag_specifications
 
 REGISTER_IMAGE = {
     "ImageLocation": Handled("FileLocation; a pre-signed URL means the manifest mode, a plain URL the bucket mode"),
@@ -130,3 +130,13 @@ def register_image(params: dict, ctx: Context):
     yield from tag_snapshots_of(answer, tags.get("snapshot"), ctx, "The image")
     return {"ImageId": image_id}
 
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {"RegisterImage": register_image}
+MEMBER_TABLES = {
+    ("RegisterImage", ()): REGISTER_IMAGE,
+    ("RegisterImage", ("BlockDeviceMappings",)): devices.MAPPING_MEMBERS,
+    ("RegisterImage", ("BlockDeviceMappings", "Ebs")): devices.EBS_MEMBERS,
+    **specification_tables("RegisterImage"),
+}

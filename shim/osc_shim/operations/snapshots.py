@@ -22,10 +22,10 @@ from ..presigned import is_url
 from .attributes import _merge
 from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .reads import ACCOUNT_ID_RE, own_account_id, read_one, with_next_token
-from .filters import Filter, Narrowing, Server, check_filters, passes, server_filter
+from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
 from .image_shape import call_on, check_id, ec2_timestamp, tags as ec2_tags
 from .placeholders import is_symbolic, may_be, missing, next_page_token
-from .tags import tag_new_resource, tag_specifications
+from .tags import specification_tables, tag_new_resource, tag_specifications
 
 GIB = 1 << 30
 NO_VOLUME = "vol-ffffffff"  # EC2's volume ID of a snapshot that was copied or imported
@@ -516,3 +516,36 @@ def reset_snapshot_attribute(params: dict, ctx: Context):
         body = {"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {"Removals": removals}}
         yield from call_on(Call("UpdateSnapshot", body, idempotent=True), snapshot_id)
     return {}
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {
+    "CreateSnapshot": create_snapshot,
+    "CopySnapshot": copy_snapshot,
+    "ImportSnapshot": import_snapshot,
+    "DescribeSnapshots": describe_snapshots,
+    "DeleteSnapshot": delete_snapshot,
+    "ModifySnapshotAttribute": modify_snapshot_attribute,
+    "DescribeSnapshotAttribute": describe_snapshot_attribute,
+    "ResetSnapshotAttribute": reset_snapshot_attribute,
+}
+MEMBER_TABLES = {
+    ("CreateSnapshot", ()): CREATE_SNAPSHOT,
+    **specification_tables("CreateSnapshot"),
+    ("CopySnapshot", ()): COPY_SNAPSHOT,
+    **specification_tables("CopySnapshot"),
+    ("ImportSnapshot", ()): IMPORT_SNAPSHOT,
+    ("ImportSnapshot", ("DiskContainer",)): DISK_CONTAINER,
+    ("ImportSnapshot", ("ClientData",)): CLIENT_DATA,
+    **specification_tables("ImportSnapshot"),
+    ("DescribeSnapshots", ()): DESCRIBE_SNAPSHOTS,
+    ("DescribeSnapshots", ("Filters",)): FILTER_MEMBERS,
+    ("DeleteSnapshot", ()): DELETE_SNAPSHOT,
+    ("ModifySnapshotAttribute", ()): MODIFY_SNAPSHOT_ATTRIBUTE,
+    ("ModifySnapshotAttribute", ("CreateVolumePermission",)): CREATE_VOLUME_PERMISSION_MODIFICATIONS,
+    ("ModifySnapshotAttribute", ("CreateVolumePermission", "Add")): CREATE_VOLUME_PERMISSION,
+    ("ModifySnapshotAttribute", ("CreateVolumePermission", "Remove")): CREATE_VOLUME_PERMISSION,
+    ("DescribeSnapshotAttribute", ()): DESCRIBE_SNAPSHOT_ATTRIBUTE,
+    ("ResetSnapshotAttribute", ()): RESET_SNAPSHOT_ATTRIBUTE,
+}

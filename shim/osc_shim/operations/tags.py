@@ -16,6 +16,7 @@ import re
 
 from ..errors import Ec2Error, invalid_value, missing_parameter, OapiError, to_ec2
 from .engine import DRY_RUN, Call, Context, Handled, Map, check_members
+from .filters import FILTER_MEMBERS, check_filters, has_wildcard, matches
 from .image_shape import ID_BODY, resource_error
 from .placeholders import is_symbolic, next_page_token
 from .reads import with_next_token
@@ -211,8 +212,6 @@ TAG_FILTERS = {  # EC2 filter -> (what it reads on the EC2 tag, the OAPI filter 
 
 def _tag_rules(filters) -> tuple:
     """(OAPI Filters, [(read, patterns)]) of EC2 DescribeTags filters."""
-    from .filters import check_filters, has_wildcard
-
     def rule_for(name):
         if isinstance(name, str) and name.startswith("tag:") and len(name) > 4:
             return name
@@ -238,8 +237,6 @@ def _tag_rules(filters) -> tuple:
 
 
 def describe_tags(params: dict, ctx: Context):
-    from .filters import matches
-
     check_members("DescribeTags", DESCRIBE_TAGS, params)
     server, rules = _tag_rules(params.get("Filters"))
     body = {"Filters": server} if server else {}
@@ -275,3 +272,22 @@ def tag_new_resource(resource_id: str, tags: list, what: str):
         cause = to_ec2(err)
         raise Ec2Error(cause.code, f"{what} {resource_id} was created, but tagging it failed: {cause.message}",
                        cause.status) from None
+
+
+def specification_tables(operation: str) -> dict:
+    """The member tables of ``operation``'s TagSpecifications, for its module's MEMBER_TABLES."""
+    return {(operation, ("TagSpecifications",)): TAG_SPECIFICATION_MEMBERS,
+            (operation, ("TagSpecifications", "Tags")): TAG_MEMBERS}
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {"CreateTags": create_tags, "DeleteTags": delete_tags, "DescribeTags": describe_tags}
+MEMBER_TABLES = {
+    ("CreateTags", ()): CREATE_TAGS,
+    ("CreateTags", ("Tags",)): TAG_MEMBERS,
+    ("DeleteTags", ()): DELETE_TAGS,
+    ("DeleteTags", ("Tags",)): TAG_MEMBERS,
+    ("DescribeTags", ()): DESCRIBE_TAGS,
+    ("DescribeTags", ("Filters",)): FILTER_MEMBERS,
+}
