@@ -20,7 +20,7 @@ from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members,
 from .image_checks import SRIOV_NET_SUPPORT
 from .reads import read_image
 from .image_shape import (boot_mode, call_on, check_id, launch_permissions, product_codes)
-from .placeholders import is_symbolic
+from .placeholders import read_answer
 
 MODIFY_IMAGE_ATTRIBUTE = {
     "ImageId": Map("ImageId"),
@@ -251,12 +251,20 @@ def describe_image_attribute(params: dict, ctx: Context):
         raise Ec2Error("InvalidParameterValue",
                        f"The image attribute {name} has no OUTSCALE equivalent: {rule.unsupported}.")
     image = yield from read_image(image_id, deregistered=ctx.deregistered)
-    if is_symbolic(image):
-        return {"ImageId": image_id, rule.output: image}
-    return {"ImageId": image_id, rule.output: rule.read(image)}
+    return {"ImageId": image_id, rule.output: read_answer(image, rule.read)}
 
 
 # -- ResetImageAttribute --------------------------------------------------------------------
+
+def granted_removals(permissions: dict) -> dict:
+    """Everything OAPI ``PermissionsToLaunch`` grants, as Removals."""
+    removals = {}
+    if permissions.get("AccountIds"):
+        removals["AccountIds"] = list(permissions["AccountIds"])
+    if permissions.get("GlobalPermission"):
+        removals["GlobalPermission"] = True
+    return removals
+
 
 def reset_image_attribute(params: dict, ctx: Context):
     check_members("ResetImageAttribute", RESET_IMAGE_ATTRIBUTE, params)
@@ -269,15 +277,8 @@ def reset_image_attribute(params: dict, ctx: Context):
         yield from call_on(Call("UpdateImage", body, idempotent=True), image_id, ctx.deregistered)
         return {}
     image = yield from read_image(image_id, deregistered=ctx.deregistered)
-    current = image.get("PermissionsToLaunch") or {}
-    if is_symbolic(current):
-        removals = {"AccountIds": current["AccountIds"], "GlobalPermission": True}
-    else:
-        removals = {}
-        if current.get("AccountIds"):
-            removals["AccountIds"] = list(current["AccountIds"])
-        if current.get("GlobalPermission"):
-            removals["GlobalPermission"] = True
+    removals = read_answer(image.get("PermissionsToLaunch") or {}, granted_removals,
+                           lambda current: {"AccountIds": current["AccountIds"], "GlobalPermission": True})
     if removals:
         body = {"ImageId": image_id, "PermissionsToLaunch": {"Removals": removals}}
         yield from call_on(Call("UpdateImage", body, idempotent=True), image_id, ctx.deregistered)

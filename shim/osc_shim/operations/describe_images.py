@@ -35,7 +35,6 @@ How a request is answered:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -43,7 +42,7 @@ from ..errors import Ec2Error, invalid_value
 from .engine import DRY_RUN, Call, Context, Handled, check_members
 from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
 from .image_shape import check_id, image_not_found, to_ec2_image
-from .placeholders import is_symbolic, may_be, missing, next_page_token
+from .placeholders import may_be, missing, next_page_token, read_answer
 from .reads import ACCOUNT_ID_RE, own_account_id
 
 DESCRIBE_IMAGES = {
@@ -169,13 +168,13 @@ class _Scope:
                     (image.get("ImageOwnerAlias") and image.get("ImageOwnerAlias") in self.owner_aliases)):
                 return False
         if self.exec_given:
-            perms = oapi_image.get("PermissionsToLaunch") or {}
-            if is_symbolic(perms):
-                return True
-            shared = set(perms.get("AccountIds") or [])
-            if not ((self.exec_all and perms.get("GlobalPermission")) or shared & set(self.exec_ids)):
+            if not read_answer(oapi_image.get("PermissionsToLaunch") or {}, self._launchable, lambda perms: True):
                 return False
         return True
+
+    def _launchable(self, perms: dict) -> bool:
+        shared = set(perms.get("AccountIds") or [])
+        return bool((self.exec_all and perms.get("GlobalPermission")) or shared & set(self.exec_ids))
 
 
 def _scope(params: dict):

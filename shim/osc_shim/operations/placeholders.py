@@ -101,6 +101,12 @@ def may_be(value, allowed) -> bool:
     return is_symbolic(value) or value in allowed
 
 
+def read_answer(value, read, stand_in=lambda value: value):
+    """What a translator reads from (part of) an answer: ``read(value)``.  Of a placeholder, ``stand_in(value)``:
+    by default the placeholder itself, which stands for whatever the read gives on OUTSCALE's answer."""
+    return stand_in(value) if is_symbolic(value) else read(value)
+
+
 def next_page_token(answer):
     """The answer's ``NextPageToken``, or None (always None for a symbolic answer)."""
     token = answer.get("NextPageToken") if hasattr(answer, "get") else None

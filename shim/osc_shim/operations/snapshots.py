@@ -19,12 +19,12 @@ import re
 
 from ..errors import Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from ..presigned import is_url
-from .attributes import _merge
+from .attributes import granted_removals, _merge
 from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .reads import ACCOUNT_ID_RE, own_account_id, read_one, with_next_token
 from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
 from .image_shape import call_on, check_id, ec2_timestamp, tags as ec2_tags
-from .placeholders import is_symbolic, may_be, missing, next_page_token
+from .placeholders import is_symbolic, may_be, missing, next_page_token, read_answer
 from .tags import specification_tables, tag_new_resource, tag_specifications
 
 GIB = 1 << 30
@@ -208,9 +208,7 @@ def _create(body: dict, params: dict, tags: list, resource_id: str):
     answer = yield from call_on(Call("CreateSnapshot", body), resource_id)
     snapshot = answer["Snapshot"]
     yield from tag_new_resource(snapshot["SnapshotId"], tags, "The snapshot")
-    if tags and not is_symbolic(snapshot):
-        snapshot = dict(snapshot, Tags=tags)
-    return snapshot
+    return read_answer(snapshot, lambda made: dict(made, Tags=tags) if tags else made)
 
 
 # -- creates ---------------------------------------------------------------------------------
@@ -336,9 +334,11 @@ def _who(values, me, what: str, allow_all: bool = False) -> tuple:
 
 
 def _restorable(snapshot: dict, ids: list, everyone: bool) -> bool:
-    perms = snapshot.get("PermissionsToCreateVolume") or {}
-    if is_symbolic(perms):
-        return True
+    return read_answer(snapshot.get("PermissionsToCreateVolume") or {},
+                       lambda perms: _grants(perms, snapshot, ids, everyone), lambda perms: True)
+
+
+def _grants(perms: dict, snapshot: dict, ids: list, everyone: bool) -> bool:
     if everyone and perms.get("GlobalPermission"):
         return True
     return any(i == snapshot.get("AccountId") or i in (perms.get("AccountIds") or []) or perms.get("GlobalPermission")
@@ -486,13 +486,16 @@ def describe_snapshot_attribute(params: dict, ctx: Context):
     snap = yield from read_snapshot(snapshot_id)
     if attribute == "productCodes":
         return {"SnapshotId": snapshot_id, "ProductCodes": []}
-    perms = snap.get("PermissionsToCreateVolume") or {}
-    if is_symbolic(perms):
-        return {"SnapshotId": snapshot_id, "CreateVolumePermissions": perms}
+    perms = read_answer(snap.get("PermissionsToCreateVolume") or {}, _volume_permissions)
+    return {"SnapshotId": snapshot_id, "CreateVolumePermissions": perms}
+
+
+def _volume_permissions(perms: dict) -> list:
+    """OAPI ``PermissionsToCreateVolume`` -> EC2 ``CreateVolumePermissions``."""
     out = [{"UserId": a} for a in perms.get("AccountIds") or []]
     if perms.get("GlobalPermission"):
         out.append({"Group": GROUP_ALL})
-    return {"SnapshotId": snapshot_id, "CreateVolumePermissions": out}
+    return out
 
 
 def reset_snapshot_attribute(params: dict, ctx: Context):
@@ -506,12 +509,8 @@ def reset_snapshot_attribute(params: dict, ctx: Context):
         yield from call_on(Call("UpdateSnapshot", body, idempotent=True), snapshot_id)
         return {}
     snap = yield from read_snapshot(snapshot_id)
-    current = snap.get("PermissionsToCreateVolume") or {}
-    if is_symbolic(current):
-        removals = {"AccountIds": current["AccountIds"], "GlobalPermission": True}
-    else:
-        removals = {**({"AccountIds": list(current["AccountIds"])} if current.get("AccountIds") else {}),
-                    **({"GlobalPermission": True} if current.get("GlobalPermission") else {})}
+    removals = read_answer(snap.get("PermissionsToCreateVolume") or {}, granted_removals,
+                           lambda current: {"AccountIds": current["AccountIds"], "GlobalPermission": True})
     if removals:
         body = {"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {"Removals": removals}}
         yield from call_on(Call("UpdateSnapshot", body, idempotent=True), snapshot_id)

@@ -18,7 +18,7 @@ from ..errors import Ec2Error, invalid_value, missing_parameter, OapiError, to_e
 from .engine import DRY_RUN, Call, Context, Handled, Map, check_members
 from .filters import FILTER_MEMBERS, check_filters, has_wildcard, matches
 from .image_shape import ID_BODY, resource_error
-from .placeholders import is_symbolic, next_page_token
+from .placeholders import is_symbolic, next_page_token, read_answer
 from .reads import with_next_token
 
 CREATE_TAGS = {
@@ -98,10 +98,8 @@ def tag_snapshots_of(image_answer, tags: list, ctx: Context, what: str):
         return
     image = (image_answer or {}).get("Image") or {}
     mappings = image.get("BlockDeviceMappings") or []
-    if is_symbolic(mappings):
-        ids = [mappings[0]["Bsu"]["SnapshotId"]]
-    else:
-        ids = [m["Bsu"]["SnapshotId"] for m in mappings if (m.get("Bsu") or {}).get("SnapshotId")]
+    ids = read_answer(mappings, lambda held: [m["Bsu"]["SnapshotId"] for m in held if (m.get("Bsu") or {}).get("SnapshotId")],
+                      lambda held: [held[0]["Bsu"]["SnapshotId"]])
     if not ids:
         ctx.warn(f"{what} {image.get('ImageId')} was created, but OUTSCALE did not list its snapshots yet: "
                  "the snapshot tags were not applied (tag them with create-tags once the image is available).")
@@ -250,16 +248,20 @@ def describe_tags(params: dict, ctx: Context):
     if params.get("NextToken"):
         body["NextPageToken"] = params["NextToken"]
     answer = yield Call("ReadTags", body, idempotent=True)
-    found = answer.get("Tags") or []
-    if is_symbolic(found):
-        tags = [{"Key": t["Key"], "Value": t["Value"], "ResourceId": t["ResourceId"],
-                 "ResourceType": t["ResourceType"]} for t in found]
-    else:
-        tags = [{"Key": t.get("Key"), "Value": t.get("Value") or "", "ResourceId": t.get("ResourceId"),
-                 "ResourceType": EC2_RESOURCE_TYPES.get(t.get("ResourceType"), t.get("ResourceType"))}
-                for t in found]
-        tags = [t for t in tags if all(matches(read(t), values) for read, values in rules)]
+    tags = read_answer(answer.get("Tags") or [], lambda found: _kept(_ec2_tags(found), rules),
+                       lambda found: [{"Key": t["Key"], "Value": t["Value"], "ResourceId": t["ResourceId"],
+                                       "ResourceType": t["ResourceType"]} for t in found])
     return with_next_token({"Tags": tags}, answer)
+
+
+def _ec2_tags(found: list) -> list:
+    """OAPI ``ResourceTag``s -> EC2 ``TagDescription``s."""
+    return [{"Key": t.get("Key"), "Value": t.get("Value") or "", "ResourceId": t.get("ResourceId"),
+             "ResourceType": EC2_RESOURCE_TYPES.get(t.get("ResourceType"), t.get("ResourceType"))} for t in found]
+
+
+def _kept(tags: list, rules: list) -> list:
+    return [t for t in tags if all(matches(read(t), values) for read, values in rules)]
 
 
 def tag_new_resource(resource_id: str, tags: list, what: str):
