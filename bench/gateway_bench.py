@@ -279,9 +279,9 @@ def main(argv=None) -> int:
         gw_url = f"http://127.0.0.1:{gw_port}"
         idle = memory(gw.pid)
 
-        from osc_shim import service
+        from osc_shim import core
 
-        translated = "DescribeImages" in service.SUPPORTED
+        translated = "DescribeImages" in core.SUPPORTED
         print(f"gateway benchmark (loopback; DescribeImages {'translated to OAPI ReadImages' if translated else 'FORWARDED, not translated'})")
         print(f"  python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), gateway threads {args.threads}")
 

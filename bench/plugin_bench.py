@@ -76,8 +76,8 @@ def version_ratio(tmp: Path, pairs: int = 15) -> tuple:
 
 
 def translation_cost(rounds: int = 2000) -> float:
-    from osc_shim.operations.base import Context, drive
-    from osc_shim.operations.images import register_image
+    from osc_shim.operations.engine import Context, drive
+    from osc_shim.operations.register_image import register_image
 
     params = {"Name": "bench image", "Description": "d", "RootDeviceName": "/dev/sda1", "Architecture": "x86_64",
               "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": "snap-12345678", "VolumeSize": 10}}],

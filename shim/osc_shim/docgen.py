@@ -105,7 +105,7 @@ def render_endpoints() -> str:
 
 
 def _rule(rule) -> str:
-    from .operations.base import Handled, Map, Refuse
+    from .operations.engine import Handled, Map, Refuse
 
     if isinstance(rule, Map):
         return f"→ `{rule.target}`"
@@ -128,7 +128,7 @@ def _filter_table(filters: dict, *extra_rows) -> List[str]:
 def render_mappings() -> str:
     from .errors import OAPI_TO_EC2
     from .operations import MEMBER_TABLES, OPERATIONS
-    from .operations.describe import FILTERS
+    from .operations.describe_images import FILTERS
     from osc_emulator.fcu import actions as fcu_actions
     from .operations.image_shape import CONSTANT_FIELDS, IMAGE_FIELDS
     from .operations.snapshots import SNAPSHOT_CONSTANTS, SNAPSHOT_DEFAULTS, SNAPSHOT_FIELDS, SNAPSHOT_FILTERS

@@ -1,7 +1,7 @@
 """The AWS CLI v2 plugin folder holds what the plugin imports, and not the other front ends.
 
 ``osc-shim configure --cli v2`` copies the plugin and the shim into ``~/.aws/outscale-plugin``,
-leaving out ``osc_shim.profile.NOT_ON_PLUGIN_PATH`` (the gateway, the emulator, the commands...).
+leaving out ``osc_shim.profile.NOT_ON_PLUGIN_PATH`` (the gateway, the commands...; the emulator is a package of its own).
 Here every ``osc_shim`` module the plugin can import (at load time or lazily inside a function,
 followed from module to module) must be in the copy, and none of them may be left out by that
 rule.  test_config_awscli_v2.py runs AWS CLI v2 on the copy.
@@ -86,7 +86,7 @@ def folder(tmp_path_factory):
 def test_the_plugin_path_is_followed():
     needed = plugin_path()
     # what the handlers, `aws configure outscale` and the help notes reach (a check on the walk itself)
-    for module in ("osc_shim.service", "osc_shim.routing", "osc_shim.operations.images", "osc_shim.oapi.client",
+    for module in ("osc_shim.core", "osc_shim.routing", "osc_shim.operations.register_image", "osc_shim.oapi.client",
                    "osc_shim.profile.install", "osc_shim.profile.cli_check", "osc_shim.help_text"):
         assert module in needed
 
@@ -103,9 +103,10 @@ def test_what_is_left_out_is_not_on_the_plugin_path(folder):
             module = f"{package}.{name}"
             assert not any(m == module or m.startswith(module + ".") for m in needed), module
             assert not copied(module, folder), module
-    for name in ("gateway", "emulator", "cli"):
+    for name in ("gateway", "cli"):
         assert name in cfg.NOT_ON_PLUGIN_PATH["osc_shim"]
-    assert not (folder / "osc_emulator").exists()
+    # the emulator is a package of its own (osc_emulator): nothing of it is copied
+    assert not (folder / "osc_emulator").exists() and not (folder / "osc_shim" / "emulator").exists()
 
 
 def test_no_compiled_files_are_copied(folder):

@@ -31,7 +31,7 @@ PARSER = create_parser("ec2")
 
 
 class Recorder:
-    """A stand-in for ``osc_shim.service.call``: records calls, answers from a table."""
+    """A stand-in for ``osc_shim.core.call``: records calls, answers from a table."""
 
     def __init__(self, answers=None):
         self.calls = []

@@ -171,7 +171,7 @@ def test_the_installed_command(tmp_path):
 
 
 def test_symbols_behave_like_unknown_answers():
-    from osc_shim.operations.symbolic import Symbolic, json_default, next_page_token
+    from osc_shim.operations.placeholders import Symbolic, json_default, next_page_token
 
     answer = Symbolic("ReadImages")
     assert str(answer["Images"][0]["ImageId"]) == "<ReadImages.Images[0].ImageId>"

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from osc_shim.operations import MEMBER_TABLES
-from osc_shim.operations.base import Handled, Map, Refuse
+from osc_shim.operations.engine import Handled, Map, Refuse
 
 from plugin_sandbox import AWS, SOURCE_PATHS, clean_env
 

@@ -292,14 +292,14 @@ def table(outcomes) -> str:
 
 def shim_driver(emu, warnings: Optional[list] = None):
     """The shim core in this process (what both front ends call)."""
-    from osc_shim import service
+    from osc_shim import core
     from osc_shim.errors import Ec2Error
 
     from reliability_env import credentials
 
     def run(operation, params):
         try:
-            result = service.call(operation, params, region=emu.region, credentials=credentials(),
+            result = core.call(operation, params, region=emu.region, credentials=credentials(),
                                   warn=(warnings.append if warnings is not None else None))
         except Ec2Error as err:
             return False, None, err.code, err.message

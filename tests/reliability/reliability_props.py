@@ -3,7 +3,7 @@ bench/fuzz_bench.py run them; the bench with far more examples).
 
 Properties:
 
-- ``translation``: ``osc_shim.service.call(op, params)`` for every operation the shim translates, with
+- ``translation``: ``osc_shim.core.call(op, params)`` for every operation the shim translates, with
   params drawn from botocore's EC2 model (right types, adversarial values: huge, unicode, control
   characters, near-valid IDs and URLs), from valid params with members mutated, and from junk
   (wrong types, nested lists and dicts) -- answered by a real OAPI implementation (the emulator's
@@ -38,9 +38,9 @@ def model():
 
 @functools.lru_cache(maxsize=1)
 def operations() -> tuple:
-    from osc_shim import service
+    from osc_shim import core
 
-    return tuple(sorted(service.SUPPORTED))
+    return tuple(sorted(core.SUPPORTED))
 
 
 # -- values ---------------------------------------------------------------------------------
@@ -245,12 +245,12 @@ def check_ec2_error(err) -> None:
 
 def translation(cloud: Cloud, operation: str, params) -> str:
     """One example of the translation property; returns the outcome ('ok' or the error code)."""
-    from osc_shim import service
+    from osc_shim import core
     from osc_shim.errors import Ec2Error
 
     oapi = cloud.fresh()
     try:
-        result = service.call(operation, params, region=REGION, credentials=credentials(), client=oapi,
+        result = core.call(operation, params, region=REGION, credentials=credentials(), client=oapi,
                               warn=lambda message: None)
     except Ec2Error as err:
         check_ec2_error(err)
@@ -268,7 +268,7 @@ class GatewayUnderTest:
     """The gateway's WSGI app, translating with the real shim onto the in-process cloud."""
 
     def __init__(self, cloud: Cloud):
-        from osc_shim import service
+        from osc_shim import core
         from osc_shim.gateway.app import create_app
 
         self.cloud = cloud
@@ -276,10 +276,10 @@ class GatewayUnderTest:
 
         def call(operation, params, **kw):
             kw["client"] = self.current
-            return service.call(operation, params, **kw)
+            return core.call(operation, params, **kw)
 
         self.app = create_app(credentials=credentials(), region=REGION, forward=False, call=call,
-                              supported=lambda: service.SUPPORTED)
+                              supported=lambda: core.SUPPORTED)
 
     def request(self, body: bytes, *, query: str = "", method: str = "POST",
                 content_type: str = "application/x-www-form-urlencoded; charset=utf-8", sign: bool = True):
@@ -333,13 +333,13 @@ JUNK_KEYS = st.one_of(
 @st.composite
 def form_bodies(draw):
     """(body bytes, query string, method, content type): model-driven, mutated, or raw junk."""
-    from osc_shim import service
+    from osc_shim import core
 
     how = draw(st.sampled_from(["model", "model", "mutated", "pairs", "bytes", "encoding"]))
     method = draw(st.sampled_from(["POST"] * 9 + ["GET"]))
     ctype = draw(st.sampled_from(["application/x-www-form-urlencoded; charset=utf-8"] * 8 +
                                  ["application/x-www-form-urlencoded", "text/plain", "application/json", ""]))
-    op = draw(st.sampled_from(sorted(service.SUPPORTED) + ["DescribeRegions", "NoSuchAction"]))
+    op = draw(st.sampled_from(sorted(core.SUPPORTED) + ["DescribeRegions", "NoSuchAction"]))
     pairs = []
     if how in ("model", "mutated"):
         if op in operations():

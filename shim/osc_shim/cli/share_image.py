@@ -36,7 +36,7 @@ def share_image(image_id, expires_in, profile, region, bucket):
     from ..errors import Ec2Error
     from ..operations import copy_across_regions as plan
     from ..progress import Reporter
-    from ..service import make_client
+    from ..core import make_client
 
     session = botocore.session.Session(profile=profile)
     try:

@@ -11,7 +11,7 @@ One request, start to end, and nothing kept afterwards:
    ``SignatureDoesNotMatch`` naming the regions that exist;
 3. ``Action`` read; an action the shim translates (``osc_shim.routing.is_translated``)
    is parsed into botocore-shaped params (``query_protocol``), handed to
-   ``osc_shim.service.call`` and its result written as EC2's XML; any other
+   ``osc_shim.core.call`` and its result written as EC2's XML; any other
    action of the EC2 model is forwarded to FCU re-signed (``forward``), or
    refused with ``UnsupportedOperation`` when forwarding is off.  A request signed
    for ``sts`` may only be ``GetCallerIdentity``, answered through OAPI's
@@ -87,7 +87,7 @@ class GatewayConfig:
     forward: bool = True
     fcu_endpoint: Optional[str] = None    # None: OSC_ENDPOINT_FCU, else https://fcu.{region}.outscale.com
     max_body: int = DEFAULT_MAX_BODY
-    call: Optional[Callable] = None       # None: osc_shim.service.call
+    call: Optional[Callable] = None       # None: osc_shim.core.call
     supported: Optional[Callable[[], frozenset]] = None  # None: routing.is_translated, asked per request
 
 
@@ -107,10 +107,10 @@ class Gateway:
         self._forwarders = {}  # region -> Forwarder (FCU of the region the request is signed for)
         self._make_client = None
         if config.call is None:
-            from osc_shim import service
+            from osc_shim import core
 
-            self._call = service.call
-            self._make_client = service.make_client
+            self._call = core.call
+            self._make_client = core.make_client
         else:
             self._call = config.call
         if config.supported is None:
@@ -215,7 +215,7 @@ class Gateway:
         return status, answer_headers, answer
 
     def _client_for(self, region: str, headers: dict) -> dict:
-        """Extra arguments of ``service.call``: the region's shared OAPI client, and whether the SDK retries."""
+        """Extra arguments of ``core.call``: the region's shared OAPI client, and whether the SDK retries."""
         if not self._make_client:
             return {}
         # An SDK retry (amz-sdk-request: attempt=2...) may repeat a create that already happened; the

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..errors import Ec2Error, invalid_value
-from .base import Map, Refuse, check_members, mapped
+from .engine import Map, Refuse, check_members, mapped
 
 ROOT_DEVICE = "/dev/sda1"
 # /dev/sdX, /dev/sdXX, /dev/xvdX, /dev/xvdXX: first X in b-z, second in a-z.

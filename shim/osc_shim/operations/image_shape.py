@@ -13,8 +13,8 @@ from typing import Optional
 
 from ..errors import Ec2Error, OapiError, to_ec2
 from . import devices
-from .common import BOOT_MODES, DEFAULT_BOOT_MODES, SRIOV_NET_SUPPORT
-from .symbolic import is_symbolic
+from .image_checks import BOOT_MODES, DEFAULT_BOOT_MODES, SRIOV_NET_SUPPORT
+from .placeholders import is_symbolic
 
 # -- IDs ------------------------------------------------------------------------------------
 

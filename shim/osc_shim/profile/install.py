@@ -25,7 +25,6 @@ V2_PACKAGES = ("awscli_plugin_outscale", "osc_shim")
 NOT_ON_PLUGIN_PATH = {
     "osc_shim": (
         "gateway",  # the EC2-compatible HTTP gateway (`osc-shim serve`)
-        "emulator",  # the offline OUTSCALE, its test-only fault injection included
         "cli",  # the `osc-shim` click commands
         "translate",  # `osc-shim translate`'s AWS CLI harness and renderers
         "demo",  # `osc-shim demo`

@@ -3,6 +3,12 @@
 ``call("RegisterImage", params, region=..., credentials=...)`` takes botocore's
 API params, performs the OAPI calls and returns botocore's result dict, or
 raises ``Ec2Error``.
+
+This is where the layers meet: the translator (``operations``) is run by the
+engine (``operations.engine``), each of its calls performed by the OAPI client
+(``oapi.client``, I/O only), and a call whose answer is lost is reconciled with
+its plan (``operations.reconcile``), whose lookups the same engine runs with the
+client's reads (``Reconciliation``).
 """
 
 from __future__ import annotations
@@ -15,9 +21,8 @@ from .errors import Ec2Error
 from .oapi.client import OapiClient
 from .oapi.retry import Budget, policy_from
 from .operations import OPERATIONS
-from .operations import limits
-from .operations.base import Context, drive
-from .operations.reconcile import plan_for
+from .operations import limits, reconcile
+from .operations.engine import Call, Context, look, run
 from .regions import UnknownRegion
 from .routing import oapi_endpoint, translator
 
@@ -43,7 +48,39 @@ def make_client(region: str, credentials, environ=os.environ, **options) -> Oapi
         raise Ec2Error("InvalidParameterValue", f"{exc}. Pass --region or an OUTSCALE --endpoint.") from None
     if "retry" not in options:  # OSC_SHIM_* settings (oapi.retry.SETTINGS), else AWS standard mode's defaults
         options["retry"] = policy_from(environ, options.pop("settings", None))
+    options.setdefault("first_looks", reconcile.FirstLooks())
     return OapiClient(endpoint, region, credentials, **options)
+
+
+class Reconciliation:
+    """A call's reconciliation plan as the OAPI client uses it (see ``oapi.client``): the plan's pure
+    lookups, run by the engine with the reads the client hands in."""
+
+    retry_window = reconcile.CLIENT_RETRY_WINDOW
+
+    def __init__(self, plan: reconcile.Reconcile):
+        self._plan = plan
+        self.what = plan.what
+        self.check_hint = plan.check_hint
+        self.conflict_codes = plan.conflict_codes
+        self.gone_codes = plan.gone_codes
+        self.resend = plan.resend
+        self.settle = plan.settle
+        self.finds = plan.find is not None
+        self.looks_before = plan.before is not None
+
+    def before(self, call: Call, read):
+        return look(self._plan.before(call), read)
+
+    def find(self, call: Call, since: float, before, read):
+        return look(self._plan.find(call, since, before), read,
+                    reconcile.Unknown("the lookup got no answer in the time left"))
+
+
+def reconciliation(call: Call) -> Optional[Reconciliation]:
+    """The plan for ``call`` (its own, else ``reconcile.PLANS``'s for its action), or None."""
+    plan = reconcile.plan_for(call)
+    return Reconciliation(plan) if plan is not None else None
 
 
 def call(operation: str, params: dict, *, region: str, credentials=None,
@@ -90,11 +127,11 @@ def call(operation: str, params: dict, *, region: str, credentials=None,
         if not budgets:
             policy = getattr(clients[0], "retry", None)
             budgets.append(Budget(policy) if policy is not None else None)
-        return clients[0].perform(step, plan_for(step), warn=ctx.warn, retried=retried, budget=budgets[0],
+        return clients[0].perform(step, reconciliation(step), warn=ctx.warn, retried=retried, budget=budgets[0],
                                  invocation=invocation)
 
     try:
-        return drive(translate(dict(params), ctx), perform)
+        return run(translate, params, ctx, perform)
     except (Ec2Error, KeyboardInterrupt):
         raise
     except Exception as exc:

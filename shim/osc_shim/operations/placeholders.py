@@ -1,4 +1,5 @@
-"""Symbolic OAPI answers: what ``osc-shim translate`` feeds the translators.
+"""Placeholder OAPI answers: what the engine feeds the translators for ``osc-shim translate``
+(``engine.placeholder_answers``).
 
 ``translate`` shows the OAPI calls an EC2 request becomes without sending
 anything, by driving the very same translators with answers it does not have.
@@ -9,10 +10,10 @@ here" and prints as its path, e.g. ``<CreateImage.Image.ImageId>``:
 - iterating gives one representative element (``<ReadImages.Images[*]>``);
 - in a JSON body it is written as the string ``"<CreateImage.Image.ImageId>"``.
 
-The few places where a translator decides something from an answer's content
-(next page or not, which IDs were found, which tag values exist) go through
-the helpers below, so a symbol never sends a translator round a pagination
-loop or into a NotFound it could not know about.
+The decisions a translator takes from an answer's content (next page or not,
+which IDs were found, whose resource it is, whether it passes a filter) go
+through the helpers below, so a placeholder never sends a translator round a
+pagination loop or into a NotFound it could not know about.
 """
 
 from __future__ import annotations
@@ -73,6 +74,37 @@ def json_default(value):
     if isinstance(value, Symbolic):
         return str(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def pick(items, member: str, value):
+    """The item of an answer's list whose ``member`` is ``value`` (None: none is); of a placeholder list,
+    its first element."""
+    if is_symbolic(items):
+        return items[0]
+    for item in items:
+        if item.get(member) == value:
+            return item
+    return None
+
+
+def missing(wanted, found, member: str) -> list:
+    """The values of ``wanted`` that no item of ``found`` carries as ``member``: none when ``found`` holds a
+    placeholder (it may hold them all)."""
+    if any(is_symbolic(item) for item in found):
+        return []
+    seen = {item.get(member) for item in found}
+    return [value for value in wanted if value not in seen]
+
+
+def may_be(value, allowed) -> bool:
+    """``value in allowed``; a placeholder may be anything, so it may be one of them."""
+    return is_symbolic(value) or value in allowed
+
+
+def read_answer(value, read, stand_in=lambda value: value):
+    """What a translator reads from (part of) an answer: ``read(value)``.  Of a placeholder, ``stand_in(value)``:
+    by default the placeholder itself, which stands for whatever the read gives on OUTSCALE's answer."""
+    return stand_in(value) if is_symbolic(value) else read(value)
 
 
 def next_page_token(answer):

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from ..errors import dry_run_error, invalid_value, unsupported_parameter
-from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
-from .common import check_image_name, tag_new_resource
-from .describe import read_image
+from ..errors import invalid_value, unsupported_parameter
+from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
+from .image_checks import check_image_name
 from .image_shape import call_on, check_id
-from .tags import tag_snapshots_of, tag_specifications
+from .reads import read_image
+from .tags import specification_tables, tag_new_resource, tag_snapshots_of, tag_specifications
 
 CREATE_IMAGE = {
     "InstanceId": Map("VmId"),
     "Name": Map("ImageName"),
     "Description": Map("Description"),
     "NoReboot": Map("NoReboot"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
     "TagSpecifications": Handled("image -> CreateTags on the new image; snapshot -> CreateTags on the snapshots "
                                  "CreateImage lists"),
     "BlockDeviceMappings": Refuse("OUTSCALE makes the image from the VM's volumes as they are; "
@@ -40,7 +40,7 @@ COPY_IMAGE = {
     "SnapshotCopyCompletionDurationMinutes": Refuse("OUTSCALE has no time-based image copies"),
     "DestinationAvailabilityZone": Refuse("an OUTSCALE image belongs to a region, not to a Subregion"),
     "DestinationAvailabilityZoneId": Refuse("an OUTSCALE image belongs to a region, not to a Subregion"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 
 DEREGISTER_IMAGE = {
@@ -48,7 +48,7 @@ DEREGISTER_IMAGE = {
                        "it again is InvalidAMIID.Unavailable, as on EC2"),
     "DeleteAssociatedSnapshots": Handled("false accepted; true refused: delete the snapshots with "
                                          "delete-snapshot after deregistering"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 
 TAGGABLE = ("image", "snapshot")
@@ -59,11 +59,7 @@ def _create(body: dict, params: dict, tags: dict, ctx: Context, what: str, sourc
 
     Errors about the source (VM or image) are worded as EC2 words them.
     """
-    if params.get("DryRun"):
-        body["DryRun"] = True
     answer = yield from call_on(Call("CreateImage", body), source_id)
-    if params.get("DryRun"):
-        raise dry_run_error()
     image_id = answer["Image"]["ImageId"]
     yield from tag_new_resource(image_id, tags.get("image"), "The image")
     yield from tag_snapshots_of(answer, tags.get("snapshot"), ctx, what)
@@ -108,7 +104,7 @@ def copy_image(params: dict, ctx: Context):
             "AWS CLI and the plugin: aws ec2 copy-image --source-region SOURCE --region DESTINATION (it exports, "
             "pre-signs and imports), or by hand: export-image, then register-image --image-location with the "
             "pre-signed manifest.")
-    if params.get("CopyImageTags") and not params.get("DryRun"):
+    if params.get("CopyImageTags") and not ctx.dry_run:  # a dry run checks the copy itself
         source = yield from read_image(params["SourceImageId"])
         own = {t["Key"] for t in tags.get("image", [])}
         copied = [{"Key": t["Key"], "Value": t.get("Value", "")} for t in source.get("Tags") or []
@@ -128,11 +124,19 @@ def deregister_image(params: dict, ctx: Context):
         raise unsupported_parameter("DeleteAssociatedSnapshots",
                                     "deregister the image, then delete its snapshots with delete-snapshot")
     body = {"ImageId": image_id}
-    if params.get("DryRun"):
-        body["DryRun"] = True
     yield from call_on(Call("DeleteImage", body, idempotent=True), image_id, ctx.deregistered)
-    if params.get("DryRun"):
-        raise dry_run_error()
     if ctx.deregistered is not None:
         ctx.deregistered.add(image_id)
     return {"Return": True}
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {"CreateImage": create_image, "CopyImage": copy_image, "DeregisterImage": deregister_image}
+MEMBER_TABLES = {
+    ("CreateImage", ()): CREATE_IMAGE,
+    **specification_tables("CreateImage"),
+    ("CopyImage", ()): COPY_IMAGE,
+    **specification_tables("CopyImage"),
+    ("DeregisterImage", ()): DEREGISTER_IMAGE,
+}

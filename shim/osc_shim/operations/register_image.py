@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from .. import presigned
-from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
+from ..errors import Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from . import devices
-from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
-from .common import BOOT_MODES, DEFAULT_ARCHITECTURE, SRIOV_NET_SUPPORT, check_architecture, check_image_name, tag_new_resource
-from .tags import tag_snapshots_of, tag_specifications
+from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
+from .image_checks import BOOT_MODES, DEFAULT_ARCHITECTURE, SRIOV_NET_SUPPORT, check_architecture, check_image_name
+from .tags import specification_tables, tag_new_resource, tag_snapshots_of, tag_specifications
 
 REGISTER_IMAGE = {
     "ImageLocation": Handled("FileLocation; a pre-signed URL means the manifest mode, a plain URL the bucket mode"),
@@ -16,7 +16,7 @@ REGISTER_IMAGE = {
     "Architecture": Handled("Architecture; i386 sent when omitted outside the manifest mode"),
     "RootDeviceName": Handled("RootDeviceName; must be /dev/sda1"),
     "BlockDeviceMappings": Handled("BlockDeviceMappings, Ebs -> Bsu"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
     "BootMode": Handled("BootModes: legacy-bios -> legacy, uefi -> uefi, uefi-preferred -> uefi + legacy; "
                         "answers show no BootMode for legacy, OUTSCALE's default"),
     "TpmSupport": Handled("TpmMandatory: v2.0 -> true"),
@@ -123,14 +123,20 @@ def register_image(params: dict, ctx: Context):
         if params["TpmSupport"] != "v2.0":
             raise invalid_value("TpmSupport", params["TpmSupport"], "Only v2.0 exists.")
         body["TpmMandatory"] = True
-    if params.get("DryRun"):
-        body["DryRun"] = True
 
     answer = yield Call("CreateImage", body)
-    if params.get("DryRun"):
-        raise dry_run_error()
     image_id = answer["Image"]["ImageId"]
     yield from tag_new_resource(image_id, tags.get("image"), "The image")
     yield from tag_snapshots_of(answer, tags.get("snapshot"), ctx, "The image")
     return {"ImageId": image_id}
 
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {"RegisterImage": register_image}
+MEMBER_TABLES = {
+    ("RegisterImage", ()): REGISTER_IMAGE,
+    ("RegisterImage", ("BlockDeviceMappings",)): devices.MAPPING_MEMBERS,
+    ("RegisterImage", ("BlockDeviceMappings", "Ebs")): devices.EBS_MEMBERS,
+    **specification_tables("RegisterImage"),
+}

@@ -35,15 +35,15 @@ How a request is answered:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
-from ..errors import dry_run_error, Ec2Error, OapiError, invalid_value, to_ec2
-from .base import Call, Context, Handled, check_members
-from .common import read_one
-from .image_shape import check_id, image_not_found, image_unavailable, to_ec2_image
-from .symbolic import is_symbolic, next_page_token
+from ..errors import Ec2Error, invalid_value
+from .engine import DRY_RUN, Call, Context, Handled, check_members
+from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
+from .image_shape import check_id, image_not_found, to_ec2_image
+from .placeholders import may_be, missing, next_page_token, read_answer
+from .reads import ACCOUNT_ID_RE, own_account_id
 
 DESCRIBE_IMAGES = {
     "ImageIds": Handled("Filters.ImageIds; every page read; an ID not returned is InvalidAMIID.NotFound, "
@@ -55,58 +55,13 @@ DESCRIBE_IMAGES = {
     "Filters": Handled("see FILTERS: OAPI filters where they exist, and always applied to the answer"),
     "MaxResults": Handled("ResultsPerPage"),
     "NextToken": Handled("NextPageToken"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
     "IncludeDeprecated": Handled("accepted: OUTSCALE images are never deprecated, so nothing is hidden"),
     "IncludeDisabled": Handled("accepted: OUTSCALE images are never disabled, so nothing is hidden"),
 }
-FILTER_MEMBERS = {
-    "Name": Handled("the filter name, see FILTERS"),
-    "Values": Handled("alternatives (OR), with * and ? wildcards"),
-}
 
-ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
 AWS_OWNER_ALIASES = ("amazon", "aws-marketplace", "aws-backup-vault")
 MAX_RESULTS = 1000  # OAPI's ResultsPerPage range is 1-1000
-
-
-# -- wildcards ------------------------------------------------------------------------------
-
-def has_wildcard(pattern: str) -> bool:
-    return any(c in pattern for c in "*?\\")
-
-
-def wildcard(pattern: str) -> re.Pattern:
-    """EC2 filter values: ``*`` any run, ``?`` one character, ``\\`` escapes; case-sensitive."""
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if c == "*" else "." if c == "?" else re.escape(c))
-        i += 1
-    return re.compile("".join(out) + r"\Z", re.S)
-
-
-def _text(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def matches(candidates, patterns) -> bool:
-    """Does any candidate value match any pattern?  A symbolic value (translate) matches."""
-    if is_symbolic(candidates):
-        return True
-    for value in candidates:
-        if is_symbolic(value):
-            return True
-        if value is None:
-            continue
-        if any(wildcard(p).match(_text(value)) for p in patterns):
-            return True
-    return False
 
 
 # -- the filter table -----------------------------------------------------------------------
@@ -125,30 +80,6 @@ def _bool(value: str):
 
 def _int(value: str):
     return int(value) if value.isdigit() else None
-
-
-@dataclass(frozen=True)
-class Server:
-    """The OAPI filter an EC2 filter is also sent as.
-
-    ``many``: OAPI reads a many-valued attribute (tags, devices): only one value is sent.
-    ``single``: OAPI takes one value (a boolean): only one value is sent, converted.
-    ``convert``: EC2 value -> OAPI value; None means "cannot be sent".
-    ``wildcards``: OAPI matches ``*``/``?`` itself.
-    """
-
-    name: str
-    many: bool = False
-    single: bool = False
-    convert: Optional[Callable] = None
-    wildcards: bool = False
-
-
-@dataclass(frozen=True)
-class Filter:
-    read: Callable  # EC2 Image -> candidate values
-    server: Optional[Server] = None
-    note: str = ""
 
 
 def _tag_filter(key: str) -> Filter:
@@ -216,89 +147,8 @@ def filter_for(name: str) -> Filter:
 
 # -- building the request --------------------------------------------------------------------
 
-class _Narrowing:
-    """OAPI Filters being built; a member set twice keeps only the values both allow."""
-
-    def __init__(self):
-        self.filters: dict = {}
-        self._dropped: set = set()
-
-    def add(self, name: str, value):
-        if name in self._dropped:
-            return
-        if name not in self.filters:
-            self.filters[name] = value
-            return
-        old = self.filters[name]
-        if isinstance(old, list) and isinstance(value, list):
-            both = [v for v in old if v in value]
-            if both:
-                self.filters[name] = both
-                return
-        # Contradictory or not combinable: leave it to the answer.
-        del self.filters[name]
-        self._dropped.add(name)
-
-
-def _server_filter(rule: Filter, values: list, narrowing: _Narrowing, tag_key: Optional[str] = None):
-    if tag_key is not None:
-        # tag:KEY=VALUE -> Tags ["KEY=VALUE"] for one plain value; several -> the key only.
-        if len(values) == 1 and not has_wildcard(values[0]) and not has_wildcard(tag_key) \
-                and "=" not in tag_key:
-            narrowing.add("Tags", [f"{tag_key}={values[0]}"])
-        elif not has_wildcard(tag_key):
-            narrowing.add("TagKeys", [tag_key])
-        return
-    server = rule.server
-    if server is None:
-        return
-    if any(has_wildcard(v) for v in values) and not (
-            server.wildcards and not any("\\" in v for v in values)):
-        return
-    if (server.many or server.single) and len(values) != 1:
-        return
-    converted = [server.convert(v) if server.convert else v for v in values]
-    if any(c is None for c in converted):
-        return
-    if server.many and len(narrowing.filters.get(server.name, [])) >= 1:
-        return  # a second value on a many-valued attribute: OAPI might AND them
-    narrowing.add(server.name, converted[0] if server.single else converted)
-
-
-def check_filters(operation: str, filters, rule_for) -> list:
-    """EC2 Filters -> [(name, rule, values)]: each one named, with values, its rule read by ``rule_for``."""
-    out = []
-    for i, f in enumerate(filters or [], 1):
-        check_members(operation, FILTER_MEMBERS, f, f"Filter.{i}.")
-        name = f.get("Name")
-        if not name:
-            raise Ec2Error("MissingParameter", f"The request must contain the parameter Filter.{i}.Name")
-        values = [str(v) for v in f.get("Values") or []]
-        if not values:
-            raise Ec2Error("InvalidParameterValue", f"The filter '{name}' needs at least one value")
-        out.append((name, rule_for(name), values))
-    return out
-
-
 def _check_filters(filters) -> list:
     return check_filters("DescribeImages", filters, filter_for)
-
-
-def own_account_id():
-    """Sub-generator: the caller's OUTSCALE account ID (OAPI ReadAccounts)."""
-    try:
-        answer = yield Call("ReadAccounts", {}, idempotent=True)
-    except OapiError as err:
-        cause = to_ec2(err)
-        raise Ec2Error(cause.code, "Resolving 'self' needs your account ID, and ReadAccounts failed: "
-                       f"{cause.message}. Give your account ID instead of self.", cause.status) from None
-    accounts = answer.get("Accounts") or []
-    if is_symbolic(accounts):
-        return answer["Accounts"][0]["AccountId"]
-    if not accounts or not accounts[0].get("AccountId"):
-        raise Ec2Error("AuthFailure", "Resolving 'self' needs your account ID, and ReadAccounts returned none. "
-                       "Give your account ID instead of self.", 401)
-    return accounts[0]["AccountId"]
 
 
 @dataclass
@@ -314,19 +164,17 @@ class _Scope:
 
     def allows(self, image: dict, oapi_image: dict) -> bool:
         if self.owners_given:
-            if is_symbolic(image.get("OwnerId")):
-                pass
-            elif not (image.get("OwnerId") in self.owner_ids or
-                      (image.get("ImageOwnerAlias") and image.get("ImageOwnerAlias") in self.owner_aliases)):
+            if not (may_be(image.get("OwnerId"), self.owner_ids) or
+                    (image.get("ImageOwnerAlias") and image.get("ImageOwnerAlias") in self.owner_aliases)):
                 return False
         if self.exec_given:
-            perms = oapi_image.get("PermissionsToLaunch") or {}
-            if is_symbolic(perms):
-                return True
-            shared = set(perms.get("AccountIds") or [])
-            if not ((self.exec_all and perms.get("GlobalPermission")) or shared & set(self.exec_ids)):
+            if not read_answer(oapi_image.get("PermissionsToLaunch") or {}, self._launchable, lambda perms: True):
                 return False
         return True
+
+    def _launchable(self, perms: dict) -> bool:
+        shared = set(perms.get("AccountIds") or [])
+        return bool((self.exec_all and perms.get("GlobalPermission")) or shared & set(self.exec_ids))
 
 
 def _scope(params: dict):
@@ -366,7 +214,7 @@ def _scope(params: dict):
     return scope
 
 
-def _scope_filters(scope: _Scope, narrowing: _Narrowing) -> None:
+def _scope_filters(scope: _Scope, narrowing: Narrowing) -> None:
     if scope.owner_ids and not scope.owner_aliases:
         narrowing.add("AccountIds", list(scope.owner_ids))
     elif scope.owner_aliases and not scope.owner_ids:
@@ -384,8 +232,7 @@ def _keep(oapi_images, scope: _Scope, filters: list) -> list:
         image = to_ec2_image(oapi_image)
         if not scope.allows(image, oapi_image):
             continue
-        if all(matches(rule.read(image) if not is_symbolic(oapi_image) else oapi_image, values)
-               for _, rule, values in filters):
+        if passes(filters, image, oapi_image):
             kept.append(image)
     return kept
 
@@ -399,26 +246,23 @@ def describe_images(params: dict, ctx: Context):
     max_results = params.get("MaxResults")
     if max_results is not None and not 1 <= max_results <= MAX_RESULTS:
         raise invalid_value("MaxResults", max_results, f"Give a value between 1 and {MAX_RESULTS}.")
-    dry_run = bool(params.get("DryRun"))
 
     scope = yield from _scope(params)
 
-    narrowing = _Narrowing()
+    narrowing = Narrowing()
     if image_ids:
         narrowing.add("ImageIds", sorted(set(image_ids)))
     else:
         _scope_filters(scope, narrowing)
         for name, rule, values in filters:
             tag_key = name[len(TAG_FILTER_PREFIX):] if name.startswith(TAG_FILTER_PREFIX) else None
-            _server_filter(rule, values, narrowing, tag_key)
+            server_filter(rule, values, narrowing, tag_key)
 
     body = {}
     if narrowing.filters:
         body["Filters"] = narrowing.filters
-    if dry_run:
-        body["DryRun"] = True
+    if ctx.dry_run:  # checked with the filters, without paging (the engine stops after this call)
         yield Call("ReadImages", body, idempotent=True)
-        raise dry_run_error()
 
     if image_ids:
         # Every page: the IDs bound the answer, and NotFound needs all of it.
@@ -431,13 +275,11 @@ def describe_images(params: dict, ctx: Context):
             token = next_page_token(answer)
             if token is None:
                 break
-        if not any(is_symbolic(i) for i in found):
-            seen = {i.get("ImageId") for i in found}
-            # Deregistered a moment ago (osc_shim.deregistered): left out, as EC2 does; never seen: NotFound.
-            gone = ctx.deregistered or ()
-            missing = [i for i in image_ids if i not in seen and i not in gone]
-            if missing:
-                raise image_not_found(missing)
+        # Deregistered a moment ago (osc_shim.deregistered): left out, as EC2 does; never seen: NotFound.
+        gone = ctx.deregistered or ()
+        unseen = [i for i in missing(image_ids, found, "ImageId") if i not in gone]
+        if unseen:
+            raise image_not_found(unseen)
         return {"Images": _keep(found, scope, filters)}
 
     if max_results is not None:
@@ -452,12 +294,7 @@ def describe_images(params: dict, ctx: Context):
     return result
 
 
-def read_image(image_id: str, dry_run: bool = False, deregistered=()):
-    """Sub-generator: the OAPI image ``image_id`` (ReadImages), or EC2's InvalidAMIID.NotFound
-    (``InvalidAMIID.Unavailable`` for an image in ``deregistered``, Context.deregistered)."""
-    check_id(image_id, "ami-")
-    def not_found(ids):
-        return image_unavailable(image_id) if image_id in (deregistered or ()) else image_not_found(ids)
+# -- what this module translates (operations/__init__ collects it) ------------------------------
 
-    image = yield from read_one("ReadImages", "Images", "ImageId", image_id, not_found, dry_run)
-    return image
+OPERATIONS = {"DescribeImages": describe_images}
+MEMBER_TABLES = {("DescribeImages", ()): DESCRIBE_IMAGES, ("DescribeImages", ("Filters",)): FILTER_MEMBERS}
