@@ -5,10 +5,15 @@
 * ``osc_shim`` and the plugin do not import ``osc_emulator``, except the few modules that start an
   emulator on purpose, listed in ``MAY_START_THE_EMULATOR``.  A dotted name in a string counts too
   (``cli``'s lazy command table names ``osc_emulator.command:emulator``).
+* Inside the shim, the pure layer stays pure: the translators (``osc_shim.operations``) import nothing
+  of the OAPI client, the gateway, the core that wires them, the commands or the plugin; and the OAPI
+  client (I/O) does not reach back into the translators.
 """
 
 import ast
 from pathlib import Path
+
+import pytest
 
 from sandbox_env import REPO
 
@@ -79,3 +84,47 @@ def test_the_scan_sees_imports():
     """The scan itself: it finds the emulator's own relative imports and the shim's entry point."""
     assert "osc_emulator" in imported("osc_emulator")["osc_emulator.app"]
     assert any("osc_emulator" in tops for tops in imported("osc_shim").values())
+
+
+def imported_modules(package: str) -> dict:
+    """module -> the dotted module names it imports (``from a import b`` counts as ``a`` and ``a.b``)."""
+    out = {}
+    for name, path, is_package in _modules(package):
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = _resolve(name, is_package, node.level, node.module) if node.level else node.module
+                targets.add(base)
+                targets.update(f"{base}.{alias.name}" for alias in node.names)
+        out[name] = targets
+    return out
+
+
+# layer -> what it must never import (a module or any module below it)
+FORBIDDEN = {
+    "osc_shim.operations": ("osc_shim.oapi", "osc_shim.gateway", "osc_shim.core", "osc_shim.cli",
+                            "osc_shim.translate", "osc_shim.copy_runner", "osc_emulator", "awscli_plugin_outscale",
+                            "awscli"),
+    "osc_shim.oapi": ("osc_shim.operations", "osc_shim.gateway", "osc_shim.core", "osc_shim.cli",
+                      "osc_emulator", "awscli_plugin_outscale"),
+}
+
+
+def _under(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layers_inside_the_shim(layer):
+    breaches = sorted((module, target) for module, targets in imported_modules("osc_shim").items()
+                      if _under(module, layer) for target in targets
+                      if any(_under(target, bad) for bad in FORBIDDEN[layer]))
+    assert breaches == []
+
+
+def test_the_layer_scan_sees_imports():
+    """The scan itself: core wires the client and the engine, so both appear among its imports."""
+    found = imported_modules("osc_shim")["osc_shim.core"]
+    assert any(_under(t, "osc_shim.oapi") for t in found) and any(_under(t, "osc_shim.operations") for t in found)
