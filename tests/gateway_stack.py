@@ -128,7 +128,7 @@ def serve_gateway(*, access_key: str = AK, secret_key: str = SK, region: str = R
     from botocore.credentials import Credentials
 
     from osc_shim.gateway.app import create_app
-    from osc_shim.gateway.serve import GatewayServer
+    from osc_shim.gateway.server import GatewayServer
 
     if call is not None and supported is None:
         supported = frozenset()
