@@ -11,7 +11,9 @@
 2. DescribeImages of ``--images`` images through ``osc-shim serve`` (-> shim -> OAPI ReadImages on the
    emulator) against the same ReadImages sent straight to the emulator: raw pre-signed requests
    replayed on kept-alive connections, the answer's bytes read but not parsed (client-side parsing
-   left out), rounds interleaved, ratio of medians in one run (goal <= 1.3).
+   left out), rounds interleaved, ratio of medians in one run (goal <= 1.3); beside it the CPU time the
+   server processes (emulator, gateway) spent per request on each path, from /proc: on a machine
+   shared with other work the wall-clock ratio moves with the load, the CPU ratio much less.
 3. The gateway process's memory (VmRSS / VmHWM) idle, after ``--requests`` small DescribeImages and
    the large ones of 2. (goal: RSS <= 60 MiB).
 """
@@ -32,8 +34,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gateway_bench import (BIN, PUBLIC_IMAGE, REGION, base_env, free_port, memory, replay, stop,  # noqa: E402
-                           wait_port)
+from gateway_bench import (BIN, PUBLIC_IMAGE, REGION, base_env, busy_jiffies, free_port, memory,  # noqa: E402
+                           replay, stop, wait_port)
 
 SETUPS = {
     "waitress defaults (before)": dict(waitress_options=dict(connection_limit=100, channel_timeout=120,
@@ -49,7 +51,7 @@ def abuse(held: int, patience: float) -> list:
     from botocore.credentials import Credentials
 
     from osc_shim.gateway.app import create_app
-    from osc_shim.gateway.serve import GatewayServer
+    from osc_shim.gateway.server import GatewayServer
 
     ak, sk = "AKIABENCHABUSE000001", "bench-abuse-secret"
     rows = []
@@ -186,15 +188,29 @@ def main(argv=None) -> int:
             assert status == 200 and data.count(b"<imageId>") >= args.images, data[:300]
 
         direct, through, rounds = [], [], 6
+        per_round = max(1, args.samples // rounds)
+        cpu = {"direct": 0, "through": 0}  # clock ticks of the server processes (emulator + gateway)
         for _ in range(rounds):
-            direct += replay(api_url, path, oapi_headers, oapi_body, max(1, args.samples // rounds), check_oapi)
-            through += replay(gw_url, "/", gw_headers, gw_body, max(1, args.samples // rounds), check_gw)
+            for label, url, target, headers, body, check, into in (
+                    ("direct", api_url, path, oapi_headers, oapi_body, check_oapi, direct),
+                    ("through", gw_url, "/", gw_headers, gw_body, check_gw, through)):
+                before = busy_jiffies([emu.pid, gw.pid])[1]
+                into += replay(url, target, headers, body, per_round, check)
+                cpu[label] += busy_jiffies([emu.pid, gw.pid])[1] - before
         d, g = statistics.median(direct) * 1000, statistics.median(through) * 1000
+        # replay() sends 20 warm-up requests before its samples: CPU is per request sent.
+        sent = rounds * (per_round + 20)
+        tick = 1000 / os.sysconf("SC_CLK_TCK")
+        cd, cg = cpu["direct"] * tick / sent, cpu["through"] * tick / sent
         print(f"\n2. {args.images} images, raw requests on kept-alive connections, answer read, not parsed "
               f"({len(direct)} samples each, interleaved)")
-        print(f"   ReadImages straight to OAPI (emulator)        p50 {d:8.1f} ms")
-        print(f"   DescribeImages through the gateway           p50 {g:8.1f} ms")
+        print(f"   ReadImages straight to OAPI (emulator)        p50 {d:8.1f} ms  (min {min(direct) * 1000:.1f}, "
+              f"max {max(direct) * 1000:.1f}); server CPU {cd:.1f} ms/request")
+        print(f"   DescribeImages through the gateway           p50 {g:8.1f} ms  (min {min(through) * 1000:.1f}, "
+              f"max {max(through) * 1000:.1f}); server CPU {cg:.1f} ms/request")
         print(f"   ratio gateway / direct                           {g / d:8.2f}   (goal <= 1.3)")
+        print(f"   ratio of server CPU (emulator + gateway / emulator) {cg / cd:5.2f}   "
+              "(what the ratio is on an idle machine)")
         after_large = memory(gw.pid)
 
         small_headers, small_body = signed_gateway_request(

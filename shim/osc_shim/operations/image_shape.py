@@ -160,8 +160,11 @@ def tags(values):
     return [{"Key": t["Key"], "Value": t.get("Value", "")} for t in values or []] or None
 
 
+_EMPTY = ("", None, [], {})  # built once: a literal holding a list and a dict is rebuilt per call
+
+
 def _non_empty(value):
-    return value if value not in ("", None, [], {}) else None
+    return value if value not in _EMPTY else None
 
 
 # EC2 member <- OAPI member (a dotted path reads inside a structure), conversion (None: unchanged).  A conversion that returns None
