@@ -141,6 +141,9 @@ def main(argv=None) -> int:
     parser.add_argument("--samples", type=int, default=60, help="samples of each path in 2. (default 60)")
     parser.add_argument("--requests", type=int, default=2800, help="small requests before measuring memory")
     parser.add_argument("--skip-abuse", action="store_true")
+    parser.add_argument("--baseline-tree", metavar="DIR", type=Path,
+                        help="also run a gateway from DIR's shim/ and plugin/ (e.g. a checkout of the previous "
+                             "commit) in the same interleaved rounds of 2.: before/after side by side")
     args = parser.parse_args(argv)
 
     print("gateway load benchmark (loopback)")
@@ -171,6 +174,17 @@ def main(argv=None) -> int:
         wait_port(gw_port, gw)
         gw_url = f"http://127.0.0.1:{gw_port}"
         idle = memory(gw.pid)
+        base = None
+        if args.baseline_tree:
+            base_port, tree = free_port(), args.baseline_tree.resolve()
+            base = subprocess.Popen([str(BIN / "osc-shim"), "serve", "--port", str(base_port), "--region", REGION,
+                                     "--api-endpoint", api_url, "--no-forward", "--quiet"],
+                                    env=base_env(home, AWS_ACCESS_KEY_ID=ak, AWS_SECRET_ACCESS_KEY=sk,
+                                                 PYTHONPATH=os.pathsep.join([str(tree / "shim"), str(tree / "plugin")])),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            procs.append(base)
+            wait_port(base_port, base)
+            base_url = f"http://127.0.0.1:{base_port}"
 
         from osc_shim.signing import sign_headers
 
@@ -187,16 +201,20 @@ def main(argv=None) -> int:
         def check_gw(status, data):
             assert status == 200 and data.count(b"<imageId>") >= args.images, data[:300]
 
-        direct, through, rounds = [], [], 6
+        direct, through, baseline, rounds = [], [], [], 6
         per_round = max(1, args.samples // rounds)
-        cpu = {"direct": 0, "through": 0}  # clock ticks of the server processes (emulator + gateway)
-        for _ in range(rounds):
-            for label, url, target, headers, body, check, into in (
-                    ("direct", api_url, path, oapi_headers, oapi_body, check_oapi, direct),
-                    ("through", gw_url, "/", gw_headers, gw_body, check_gw, through)):
-                before = busy_jiffies([emu.pid, gw.pid])[1]
+        cpu = {"direct": 0, "through": 0, "baseline": 0}  # clock ticks of the server processes
+        paths = [("direct", api_url, path, oapi_headers, oapi_body, check_oapi, direct, [emu.pid]),
+                 ("through", gw_url, "/", gw_headers, gw_body, check_gw, through, [emu.pid, gw.pid])]
+        if base is not None:
+            base_headers, base_body = signed_gateway_request(
+                base_url, ak, sk, f"Action=DescribeImages&Version=2016-11-15&Owner.1={DEFAULT_ACCOUNT_ID}")
+            paths.append(("baseline", base_url, "/", base_headers, base_body, check_gw, baseline, [emu.pid, base.pid]))
+        for n in range(rounds):
+            for label, url, target, headers, body, check, into, pids in (paths if n % 2 == 0 else paths[::-1]):
+                before = busy_jiffies(pids)[1]
                 into += replay(url, target, headers, body, per_round, check)
-                cpu[label] += busy_jiffies([emu.pid, gw.pid])[1] - before
+                cpu[label] += busy_jiffies(pids)[1] - before
         d, g = statistics.median(direct) * 1000, statistics.median(through) * 1000
         # replay() sends 20 warm-up requests before its samples: CPU is per request sent.
         sent = rounds * (per_round + 20)
@@ -211,6 +229,12 @@ def main(argv=None) -> int:
         print(f"   ratio gateway / direct                           {g / d:8.2f}   (goal <= 1.3)")
         print(f"   ratio of server CPU (emulator + gateway / emulator) {cg / cd:5.2f}   "
               "(what the ratio is on an idle machine)")
+        if base is not None:
+            b, cb = statistics.median(baseline) * 1000, cpu["baseline"] * tick / sent
+            print(f"   baseline gateway ({args.baseline_tree})  p50 {b:8.1f} ms  (min {min(baseline) * 1000:.1f}, "
+                  f"max {max(baseline) * 1000:.1f}); server CPU {cb:.1f} ms/request; ratio {b / d:.2f}, "
+                  f"CPU ratio {cb / cd:.2f}")
+            print(f"   gateway's own CPU per request: {cg - cd:.1f} ms, baseline's {cb - cd:.1f} ms")
         after_large = memory(gw.pid)
 
         small_headers, small_body = signed_gateway_request(
