@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from osc_shim.errors import dry_run_error, Ec2Error
 from osc_shim.gateway import query_protocol as qp
+from osc_shim.gateway.query_serialize import _INVALID_XML
 
 MODEL = qp.service_model()
 OPS = sorted(MODEL.operation_names)
@@ -187,7 +188,7 @@ def test_any_error_text_parses(code, message):
     parsed = PARSER.parse({"body": qp.serialize_error(err, "r-1"), "headers": {}, "status_code": 400}, None)
     assert parsed["ResponseMetadata"]["RequestId"] == "r-1"
     # Characters XML cannot carry become U+FFFD; everything else comes back as sent.
-    assert (parsed["Error"]["Message"] or "") == qp._INVALID_XML.sub("\ufffd", message)
+    assert (parsed["Error"]["Message"] or "") == _INVALID_XML.sub("\ufffd", message)
 
 
 # ------------------------------------------------------------------------- specifics --

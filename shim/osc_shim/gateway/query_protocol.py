@@ -10,4 +10,3 @@ from .query_parse import (AUTH_QUERY_KEYS, RESERVED_KEYS, decode_form, parse_par
                           parse_request, split_action, wire_name)
 from .query_serialize import (EC2_NAMESPACE, XML_DECLARATION, format_timestamp,  # noqa: F401
                               serialize_error, serialize_result, xml_text)
-from .query_serialize import _INVALID_XML  # noqa: F401  (tests check what XML cannot carry)
