@@ -69,11 +69,17 @@ def signature_of(scheme: Scheme, key: bytes, stamp: str, scope: str, canonical: 
 
 
 def canonical_query(query: str) -> str:
-    """SigV4's canonical query string: pairs sorted, names and values percent-encoded (S3 requests)."""
-    from urllib.parse import parse_qsl, quote
+    """SigV4's canonical query string: each name and value decoded, then percent-encoded (RFC 3986
+    unreserved characters kept), pairs sorted by their encoded form, as botocore writes it."""
+    from urllib.parse import quote, unquote_plus
 
-    pairs = sorted(parse_qsl(query, keep_blank_values=True))
-    return "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
+    pairs = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        pairs.append((quote(unquote_plus(key), safe="-_.~"), quote(unquote_plus(value), safe="-_.~")))
+    return "&".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
 def signature(scheme: Scheme, secret: str, stamp: str, region: str, service: str,

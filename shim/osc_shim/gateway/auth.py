@@ -38,7 +38,7 @@ import hmac
 import os
 import re
 from typing import Mapping, Optional
-from urllib.parse import quote, unquote_plus, urlsplit
+from urllib.parse import quote, urlsplit
 
 from osc_shim import routing, signing
 from osc_shim.errors import Ec2Error
@@ -166,17 +166,6 @@ def _canonical_url_query(query: str) -> str:
     return "&".join(f"{key}={value}" for key, value in sorted(pairs))
 
 
-def _canonical_query(raw_query: str) -> str:
-    """The query string as SigV4 canonicalises it (decoded, re-encoded, sorted)."""
-    pairs = []
-    for part in raw_query.split("&"):
-        if not part:
-            continue
-        key, _, value = part.partition("=")
-        pairs.append((quote(unquote_plus(key), safe="-_.~"), quote(unquote_plus(value), safe="-_.~")))
-    return "&".join(f"{k}={v}" for k, v in sorted(pairs))
-
-
 class Verifier:
     """Checks inbound requests against the gateway's credentials.
 
@@ -269,7 +258,7 @@ class Verifier:
         candidates = [self._signature(frozen, m, stamp, method, path, query, headers, signed, body, None)]
         if query:
             candidates.append(self._signature(frozen, m, stamp, method, path, query, headers, signed, body,
-                                              _canonical_query(query)))
+                                              signing.canonical_query(query)))
         for expected in candidates:
             if hmac.compare_digest(expected.encode(), m["sig"].encode()):
                 return m["ak"], m["region"], m["service"]
