@@ -141,7 +141,7 @@ def through_gateway(gw_url: str, access_key: str, secret_key: str, samples: int)
     from botocore.credentials import Credentials
     from botocore.parsers import create_parser
 
-    from osc_shim.gateway import query_protocol as qp
+    from osc_shim.gateway import ec2_model
 
     body = f"Action=DescribeImages&Version=2016-11-15&ImageId.1={PUBLIC_IMAGE}".encode()
     request = AWSRequest(method="POST", url=gw_url + "/", data=body,
@@ -151,7 +151,7 @@ def through_gateway(gw_url: str, access_key: str, secret_key: str, samples: int)
 
     def check(status, data):
         parsed = create_parser("ec2").parse({"body": data, "headers": {}, "status_code": status},
-                                            qp.operation_model("DescribeImages").output_shape)
+                                            ec2_model.operation_model("DescribeImages").output_shape)
         assert status == 200 and parsed["Images"][0]["ImageId"] == PUBLIC_IMAGE, data[:300]
 
     return replay(gw_url, "/", headers, body, samples, check)

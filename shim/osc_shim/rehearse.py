@@ -72,7 +72,7 @@ def world(seed: dict, region: str, **cloud_options):
 
     from osc_emulator.server import start_emulator
     from .gateway.app import create_app
-    from .gateway.serve import GatewayServer
+    from .gateway.server import GatewayServer
 
     emu = start_emulator(port=0, region=region, accounts=ACCOUNTS, **cloud_options)
     try:

@@ -384,7 +384,7 @@ def gateway_request(gateway: GatewayUnderTest, body: bytes, query: str, method: 
 
     from botocore.parsers import create_parser
 
-    from osc_shim.gateway import query_protocol as qp
+    from osc_shim.gateway import ec2_model
 
     status, headers, answer = gateway.request(body, query=query, method=method, content_type=ctype)
     assert b"Traceback" not in answer
@@ -392,7 +392,7 @@ def gateway_request(gateway: GatewayUnderTest, body: bytes, query: str, method: 
     root = ET.fromstring(answer)
     if status < 300:
         action = root.tag.rsplit("}", 1)[-1][: -len("Response")]
-        shape = qp.operation_model(action).output_shape
+        shape = ec2_model.operation_model(action).output_shape
         create_parser("ec2").parse({"body": answer, "headers": {}, "status_code": status}, shape)
         return "ok"
     parsed = create_parser("ec2").parse({"body": answer, "headers": {}, "status_code": status}, None)

@@ -75,7 +75,7 @@ def test_the_gateway_stays_up_under_hostile_requests(cloud):
 
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
-    from osc_shim.gateway.serve import GatewayServer
+    from osc_shim.gateway.server import GatewayServer
 
     from reliability_env import REGION, credentials
 

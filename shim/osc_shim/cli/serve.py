@@ -7,7 +7,7 @@ import signal
 
 import click
 
-from osc_shim.gateway.serve import GatewayServer, _setup_logging, log
+from osc_shim.gateway.server import GatewayServer, log, setup_logging
 
 
 HELP = """Serve an EC2-compatible endpoint backed by the OUTSCALE API.
@@ -119,7 +119,7 @@ def serve(host, port, profile, region, fcu_endpoint, api_endpoint, no_forward, t
     from osc_shim import regions
     from osc_shim.gateway.app import create_app
 
-    _setup_logging(access_log, quiet, log_level)
+    setup_logging(access_log, quiet, log_level)
     if api_endpoint:
         os.environ["OSC_ENDPOINT_API"] = api_endpoint
     try:

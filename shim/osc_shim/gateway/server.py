@@ -1,22 +1,22 @@
-"""``osc-shim serve``: run the EC2-compatible gateway under waitress.
+"""The gateway's server: waitress, hardened, with a stoppable loop and graceful shutdown.
 
-``GatewayServer`` wraps waitress (a multi-threaded WSGI server) with a
-graceful shutdown: on SIGTERM/SIGINT (or ``shutdown()``) it stops accepting
-connections, lets the requests in flight finish and their answers go out
-(up to ``grace`` seconds), then stops its threads.
+``GatewayServer`` wraps waitress (a multi-threaded WSGI server): on
+``shutdown()`` (what ``osc-shim serve`` calls on SIGTERM/SIGINT) it stops
+accepting connections, lets the requests in flight finish and their answers go
+out (up to ``grace`` seconds), then stops its threads.  Connections that are not
+requests are handled by ``framing``'s hooks.  This is the shim's one serving
+helper: ``osc-shim serve``, ``osc-shim rehearse``, the tests and the benches
+all run the gateway through it.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
-import os
-import signal
 import sys
 import threading
 import time
 from typing import Optional
-
-import click
 
 log = logging.getLogger("osc_shim.gateway")
 # Open connections the gateway holds at most (idle ones are closed by gateway/framing.py's timeouts).
@@ -30,6 +30,26 @@ MAX_CONNECTIONS = 4096
 MALLOC_ARENAS = 1
 LARGE_ANSWER = 256 * 1024
 _M_ARENA_MAX = -8
+
+
+# The collector's youngest generation is swept every 700 net container allocations (Python's default).
+# Translating a DescribeImages of 1,000 images builds ~20,000 dicts and lists, alive until the answer
+# is written and then freed by reference counting (they hold no cycles): with the default, every
+# such request ran some 25 collections over them, and a full one over the whole process now and
+# then -- ~20 ms of the request, more than the translation itself (docs/performance.md).  Above a
+# request's allocations, and with the objects of start-up (botocore's model, the app) frozen out of
+# the collector's reach, a request runs none.
+GC_YOUNG_THRESHOLD = 50_000
+_process_tuned = threading.Lock()
+
+
+def _tune_collector() -> None:
+    """Once per process: start-up objects frozen, the youngest generation's threshold raised."""
+    if not _process_tuned.acquire(blocking=False):
+        return
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(max(GC_YOUNG_THRESHOLD, gc.get_threshold()[0]), *gc.get_threshold()[1:])
 
 
 def _libc():
@@ -129,6 +149,7 @@ class GatewayServer:
             listener.channel_class = framing.GatewayChannel
             listener.maintenance = lambda now, listener=listener: framing.maintenance(listener, now)
         self._dispatcher = self._server.task_dispatcher
+        _tune_collector()  # the app and the server are built: what exists now lives as long as the process
         if hasattr(self._server, "effective_listen"):
             self.addresses = [tuple(a) for a in self._server.effective_listen]
         else:
@@ -176,7 +197,7 @@ class GatewayServer:
             self.stopped.set()
 
 
-def _setup_logging(access_log: str, quiet: bool, level: str) -> None:
+def setup_logging(access_log: str, quiet: bool, level: str) -> None:
     root = logging.getLogger("osc_shim")
     root.setLevel(getattr(logging, level.upper()))
     if not root.handlers:
