@@ -65,5 +65,5 @@ class Scoped:
         return self.memory.has(self.scope, image_id)
 
 
-# The process's memory (service.call scopes it per endpoint and access key).
+# The process's memory (core.call scopes it per endpoint and access key).
 RECENT = Deregistered()

@@ -80,3 +80,63 @@ def test_look_runs_a_plan_with_the_reads_given_and_falls_back_when_a_read_error_
         raise OapiError(503, "", "", "unavailable", "")
 
     assert look(plan(), failing, otherwise="unknown") == "unknown"
+
+
+# -- decisions translators take from an answer, on placeholders and on real answers --------------
+
+def _translate(operation, params):
+    from osc_shim.operations import OPERATIONS
+
+    calls = []
+    result = run(OPERATIONS[operation], params, Context("eu-west-2"), placeholder_answers(calls.append))
+    return calls, result
+
+
+def test_a_placeholder_export_task_is_shown_member_for_member():
+    calls, result = _translate("ExportImage", {
+        "ImageId": "ami-12345678", "DiskImageFormat": "RAW", "S3ExportLocation": {"S3Bucket": "b"},
+        "Description": "d", "TagSpecifications": [{"ResourceType": "export-image-task", "Tags": [{"Key": "a", "Value": "b"}]}]})
+    assert [c.action for c in calls] == ["CreateImageExportTask", "CreateTags"]
+    task = "CreateImageExportTask.ImageExportTask"
+    assert {k: str(v) for k, v in result.items() if k != "S3ExportLocation"} == {
+        "ExportImageTaskId": f"<{task}.TaskId>", "ImageId": f"<{task}.ImageId>", "Status": f"<{task}.State>",
+        "Progress": f"<{task}.Progress>"}
+    assert {k: str(v) for k, v in result["S3ExportLocation"].items()} == {
+        "S3Bucket": f"<{task}.OsuExport.OsuBucket>", "S3Prefix": f"<{task}.OsuExport.OsuPrefix>"}
+
+
+def test_export_image_shows_the_tags_it_put_over_those_of_the_answer():
+    from osc_shim.operations import OPERATIONS
+
+    task = {"TaskId": "image-export-1", "ImageId": "ami-12345678", "State": "pending/queued",
+            "OsuExport": {"OsuBucket": "b"}, "Tags": [{"Key": "Job", "Value": "0"}, {"Key": "Keep", "Value": "k"}]}
+    answers = {"CreateImageExportTask": {"ImageExportTask": task}, "CreateTags": {}}
+    result = run(OPERATIONS["ExportImage"], {
+        "ImageId": "ami-12345678", "DiskImageFormat": "RAW", "S3ExportLocation": {"S3Bucket": "b"},
+        "TagSpecifications": [{"ResourceType": "export-image-task", "Tags": [{"Key": "Job", "Value": "1"}]}]},
+        Context("eu-west-2"), lambda call: answers[call.action])
+    assert result["Tags"] == [{"Key": "Job", "Value": "1"}, {"Key": "Keep", "Value": "k"}]
+    assert list(result)[-1] == "Tags"
+
+
+def test_a_placeholder_snapshot_keeps_its_members_unconverted_and_the_constants():
+    _, result = _translate("DescribeSnapshots", {"SnapshotIds": ["snap-12345678"]})
+    (snapshot,) = result["Snapshots"]
+    assert str(snapshot["StartTime"]) == "<ReadSnapshots.Snapshots[*].CreationDate>"
+    assert str(snapshot["State"]) == "<ReadSnapshots.Snapshots[*].State>"
+    assert str(snapshot["Tags"]) == "<ReadSnapshots.Snapshots[*].Tags>"
+    assert snapshot["Encrypted"] is False and snapshot["StorageTier"] == "standard"
+
+
+@pytest.mark.parametrize("given,pairs", [
+    (None, [("<ReadTags.Tags[*].Key>", "<ReadTags.Tags[*].Value>")]),
+    ([{"Key": "Env"}, {"Key": "B", "Value": "c"}, {"Key": "C"}],
+     [("B", "c"), ("Env", "<ReadTags.Tags[*].Value>"), ("C", "<ReadTags.Tags[*].Value>")]),
+])
+def test_delete_tags_on_placeholders_deletes_each_key_with_whatever_value_it_has(given, pairs):
+    params = {"Resources": ["ami-12345678"]}
+    if given is not None:
+        params["Tags"] = given
+    calls, _ = _translate("DeleteTags", params)
+    assert [c.action for c in calls] == ["ReadTags", "DeleteTags"]
+    assert [(str(t["Key"]), str(t["Value"])) for t in calls[1].body["Tags"]] == pairs

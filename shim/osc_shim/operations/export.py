@@ -11,7 +11,7 @@ from ..errors import Ec2Error, OapiError, invalid_value, missing_parameter, to_e
 from .engine import DRY_RUN, Call, Context, Handled, Map, check_members, require
 from .filters import FILTER_MEMBERS, matches
 from .image_shape import call_on, check_id, tags as ec2_tags
-from .placeholders import is_symbolic, next_page_token
+from .placeholders import next_page_token, read_answer
 from .tags import specification_tables, tag_new_resource, tag_specifications
 
 EXPORT_IMAGE = {
@@ -69,12 +69,20 @@ def manifest_location(export: dict):
     return url.split("?", 1)[0] if url else None
 
 
-def to_ec2_task(task, ec2_format=None, description=None) -> dict:
-    """OAPI ``ImageExportTask`` -> EC2 ``ExportImageTask`` (plus ExportImage's extra members)."""
-    if is_symbolic(task):
-        return {"ExportImageTaskId": task["TaskId"], "ImageId": task["ImageId"], "Status": task["State"],
-                "Progress": task["Progress"], "S3ExportLocation": {"S3Bucket": task["OsuExport"]["OsuBucket"],
-                                                                  "S3Prefix": task["OsuExport"]["OsuPrefix"]}}
+def to_ec2_task(task, ec2_format=None, description=None, tagged=None) -> dict:
+    """OAPI ``ImageExportTask`` -> EC2 ``ExportImageTask`` (plus ExportImage's extra members; ``tagged``: the
+    tags ExportImage just put on the task, shown over those of the answer).  A task whose content is not
+    known (``osc-shim translate``) is shown member for member as OUTSCALE answers it."""
+    return read_answer(task, lambda known: _shaped(known, ec2_format, description, tagged), _unread)
+
+
+def _unread(task) -> dict:
+    return {"ExportImageTaskId": task["TaskId"], "ImageId": task["ImageId"], "Status": task["State"],
+            "Progress": task["Progress"], "S3ExportLocation": {"S3Bucket": task["OsuExport"]["OsuBucket"],
+                                                              "S3Prefix": task["OsuExport"]["OsuPrefix"]}}
+
+
+def _shaped(task: dict, ec2_format, description, tagged) -> dict:
     state = task.get("State", "")
     status, default_message = TASK_STATES.get(state, ("active", state or None))
     export = task.get("OsuExport") or {}
@@ -96,6 +104,10 @@ def to_ec2_task(task, ec2_format=None, description=None) -> dict:
     if description:
         out["Description"] = description
     tag_list = ec2_tags(task.get("Tags"))
+    if tagged:  # the answer may predate the CreateTags that followed it
+        merged = {t["Key"]: t["Value"] for t in tag_list or []}
+        merged.update({t["Key"]: t["Value"] for t in tagged})
+        tag_list = [{"Key": k, "Value": v} for k, v in merged.items()]
     if tag_list:
         out["Tags"] = tag_list
     return out
@@ -130,12 +142,7 @@ def export_image(params: dict, ctx: Context):
     answer = yield from call_on(Call("CreateImageExportTask", body), image_id)
     task = answer["ImageExportTask"]
     yield from tag_new_resource(task["TaskId"], tags.get("export-image-task"), "The export task")
-    result = to_ec2_task(task, ec2_format, params.get("Description"))
-    if tags.get("export-image-task") and not is_symbolic(task):
-        merged = {t["Key"]: t.get("Value", "") for t in task.get("Tags") or []}
-        merged.update({t["Key"]: t["Value"] for t in tags["export-image-task"]})
-        result["Tags"] = [{"Key": k, "Value": v} for k, v in merged.items()]
-    return result
+    return to_ec2_task(task, ec2_format, params.get("Description"), tags.get("export-image-task"))
 
 
 def describe_export_image_tasks(params: dict, ctx: Context):

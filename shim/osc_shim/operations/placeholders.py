@@ -11,9 +11,11 @@ here" and prints as its path, e.g. ``<CreateImage.Image.ImageId>``:
 - in a JSON body it is written as the string ``"<CreateImage.Image.ImageId>"``.
 
 The decisions a translator takes from an answer's content (next page or not,
-which IDs were found, whose resource it is, whether it passes a filter) go
-through the helpers below, so a placeholder never sends a translator round a
-pagination loop or into a NotFound it could not know about.
+which IDs were found, whose resource it is, whether it passes a filter, how a
+member is converted) go through the helpers below, so a placeholder never sends
+a translator round a pagination loop or into a NotFound it could not know about,
+and no translator asks whether an answer is a placeholder
+(tests/unit/test_engine_concerns.py).
 """
 
 from __future__ import annotations

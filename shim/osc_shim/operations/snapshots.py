@@ -24,7 +24,7 @@ from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members,
 from .reads import ACCOUNT_ID_RE, own_account_id, read_one, with_next_token
 from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
 from .image_shape import call_on, check_id, ec2_timestamp, tags as ec2_tags
-from .placeholders import is_symbolic, may_be, missing, next_page_token, read_answer
+from .placeholders import may_be, missing, next_page_token, read_answer
 from .tags import specification_tables, tag_new_resource, tag_specifications
 
 GIB = 1 << 30
@@ -153,14 +153,13 @@ def to_ec2_snapshot(snapshot) -> dict:
     out = {}
     for ec2_name, oapi_name, convert in SNAPSHOT_FIELDS:
         value = snapshot.get(oapi_name)
-        if is_symbolic(value) or (value is not None and convert is None):
-            out[ec2_name] = value
-        elif value is not None:
-            converted = convert(value)
-            if converted is not None:
-                out[ec2_name] = converted
-        elif ec2_name in SNAPSHOT_DEFAULTS:
-            out[ec2_name] = SNAPSHOT_DEFAULTS[ec2_name]
+        if value is None:
+            if ec2_name in SNAPSHOT_DEFAULTS:
+                out[ec2_name] = SNAPSHOT_DEFAULTS[ec2_name]
+            continue
+        converted = value if convert is None else read_answer(value, convert)
+        if converted is not None:
+            out[ec2_name] = converted
     out.update(SNAPSHOT_CONSTANTS)
     return out
 

@@ -18,7 +18,7 @@ from ..errors import Ec2Error, invalid_value, missing_parameter, OapiError, to_e
 from .engine import DRY_RUN, Call, Context, Handled, Map, check_members
 from .filters import FILTER_MEMBERS, check_filters, has_wildcard, matches
 from .image_shape import ID_BODY, resource_error
-from .placeholders import is_symbolic, next_page_token, read_answer
+from .placeholders import next_page_token, read_answer
 from .reads import with_next_token
 
 CREATE_TAGS = {
@@ -132,10 +132,8 @@ def _current_tags(resource_ids: list, keys: list):
         if token:
             body["NextPageToken"] = token
         answer = yield from _tag_call(Call("ReadTags", body, idempotent=True), list(resource_ids))
-        page = answer.get("Tags") or []
-        if is_symbolic(page):
-            return page
-        found.extend(page)
+        # A page whose content is not known (osc-shim translate) stands for all of them.
+        found = read_answer(answer.get("Tags") or [], lambda page: [*found, *page])
         token = next_page_token(answer)
         if token is None:
             return found
@@ -159,26 +157,37 @@ def delete_tags(params: dict, ctx: Context):
 
     pairs = list(exact)
     if given is None or any_value:
-        current = yield from _current_tags(resources, [] if given is None else any_value)
-        if is_symbolic(current):  # osc-shim translate: the values are whatever ReadTags answers
-            sample = next(iter(current))
-            keys = any_value if given is not None else [sample["Key"]]
-            pairs += [{"Key": k, "Value": sample["Value"]} for k in keys]
-        else:
-            wanted = None if given is None else set(any_value)
-            for tag in current:
-                if tag.get("ResourceId") not in resources:
-                    continue
-                if wanted is not None and tag.get("Key") not in wanted:
-                    continue
-                pair = {"Key": tag["Key"], "Value": tag.get("Value") or ""}
-                if pair not in pairs:
-                    pairs.append(pair)
+        keys = [] if given is None else any_value  # []: every key
+        current = yield from _current_tags(resources, keys)
+        pairs += read_answer(current, lambda tags: _held_pairs(tags, resources, keys, pairs),
+                             lambda tags: _unread_pairs(tags, keys))
     if not pairs:
         return {}  # nothing to delete: EC2 answers success too
     body["Tags"] = pairs
     yield from _tag_call(Call("DeleteTags", body, idempotent=True), resources)
     return {}
+
+
+def _held_pairs(current: list, resources: list, keys: list, pairs: list) -> list:
+    """The Key+Value pairs the resources hold with ``keys`` (every key: none given), less those of ``pairs``."""
+    wanted = set(keys) or None
+    held = []
+    for tag in current:
+        if tag.get("ResourceId") not in resources:
+            continue
+        if wanted is not None and tag.get("Key") not in wanted:
+            continue
+        pair = {"Key": tag["Key"], "Value": tag.get("Value") or ""}
+        if pair not in pairs and pair not in held:
+            held.append(pair)
+    return held
+
+
+def _unread_pairs(current, keys: list) -> list:
+    """Tags whose content is not known (osc-shim translate): each of ``keys`` (or any key) with whatever value
+    ReadTags answers."""
+    tag = next(iter(current))
+    return [{"Key": k, "Value": tag["Value"]} for k in keys or [tag["Key"]]]
 
 
 # -- DescribeTags -> ReadTags ------------------------------------------------------------------
