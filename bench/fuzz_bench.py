@@ -65,7 +65,7 @@ def hostile_input(translator_cases: int, gateway_cases: int, seed: int) -> list:
     cloud = props.Cloud()
     gateway = props.GatewayUnderTest(cloud)
     return [
-        _property("translators (service.call, every translated operation)", props.operation_and_params(),
+        _property("translators (core.call, every translated operation)", props.operation_and_params(),
                   lambda case: props.translation(cloud, *case), translator_cases, seed),
         _property("gateway request parser (signed hostile form bodies / encodings)", props.form_bodies(),
                   lambda request: props.gateway_request(gateway, *request), gateway_cases, seed + 1),
