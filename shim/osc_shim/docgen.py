@@ -130,7 +130,7 @@ def render_mappings() -> str:
     from .operations import MEMBER_TABLES, OPERATIONS
     from .operations.describe_images import FILTERS
     from osc_emulator.fcu import actions as fcu_actions
-    from .operations.image_shape import CONSTANT_FIELDS, IMAGE_FIELDS
+    from .operations.ec2_image import CONSTANT_FIELDS, IMAGE_FIELDS
     from .operations.snapshots import SNAPSHOT_CONSTANTS, SNAPSHOT_DEFAULTS, SNAPSHOT_FIELDS, SNAPSHOT_FILTERS
     from .operations.tags import RESOURCE_TYPES, TAG_FILTERS
 

@@ -115,3 +115,16 @@ def test_member_names_and_tags_are_never_source_text():
     result = {"Images": [{"ImageId": "x')\nraise SystemExit('", "Name\")\nimport os#": "kept out"}]}
     ours, theirs = both("DescribeImages", result)
     assert ours == theirs
+
+
+def test_strings_checked_at_once_and_member_by_member_write_the_same():
+    """A structure's string members are checked for escaping in one search; one member to escape, anywhere,
+    sends the dict to the member-by-member writer."""
+    plain = {"ImageId": "ami-12345678", "Name": "plain", "Description": "text", "ImageLocation": "a/b",
+             "State": "available", "OwnerId": "123456789012"}
+    images = [dict(plain)]
+    for name in plain:
+        for text in TEXTS + [7, None, "\U0001f600 astral"]:
+            images.append(dict(plain, **{name: text}))
+    ours, theirs = both("DescribeImages", {"Images": images})
+    assert ours == theirs

@@ -7,7 +7,7 @@ import pytest
 
 from osc_shim.errors import Ec2Error
 from osc_shim.operations import describe_images, filters
-from osc_shim.operations.image_shape import to_ec2_image
+from osc_shim.operations.ec2_image import to_ec2_image
 
 from lifecycle_fakes import ACCOUNT, OTHER, Fake, image, oapi_error
 

@@ -20,7 +20,7 @@ ENGINE_SIDE = {
     "engine": "runs every translator: DryRun, placeholder_answers",
     "placeholders": "the placeholder and the helpers that decide on it",
     "filters": "EC2 filter evaluation: a placeholder may pass any filter",
-    "image_shape": "the compiled image shaper passes a placeholder member through unconverted",
+    "ec2_image": "the compiled image shaper passes a placeholder member through unconverted",
 }
 
 

@@ -19,7 +19,7 @@ from . import devices
 from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, require
 from .image_checks import SRIOV_NET_SUPPORT
 from .reads import read_image
-from .image_shape import (boot_mode, call_on, check_id, launch_permissions, product_codes)
+from .ec2_image import (boot_mode, call_on, check_id, launch_permissions, product_codes)
 from .placeholders import read_answer
 
 MODIFY_IMAGE_ATTRIBUTE = {

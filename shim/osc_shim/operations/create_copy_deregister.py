@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import invalid_value, unsupported_parameter
 from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .image_checks import check_image_name
-from .image_shape import call_on, check_id
+from .ec2_image import call_on, check_id
 from .reads import read_image
 from .tags import specification_tables, tag_new_resource, tag_snapshots_of, tag_specifications
 

@@ -41,7 +41,7 @@ from typing import Callable
 from ..errors import Ec2Error, invalid_value
 from .engine import DRY_RUN, Call, Context, Handled, check_members
 from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
-from .image_shape import check_id, image_not_found, to_ec2_image
+from .ec2_image import check_id, image_not_found, to_ec2_image
 from .placeholders import may_be, missing, next_page_token, read_answer
 from .reads import ACCOUNT_ID_RE, own_account_id
 

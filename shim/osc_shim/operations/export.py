@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..errors import Ec2Error, OapiError, invalid_value, missing_parameter, to_ec2
 from .engine import DRY_RUN, Call, Context, Handled, Map, check_members, require
 from .filters import FILTER_MEMBERS, matches
-from .image_shape import call_on, check_id, tags as ec2_tags
+from .ec2_image import call_on, check_id, tags as ec2_tags
 from .placeholders import next_page_token, read_answer
 from .tags import specification_tables, tag_new_resource, tag_specifications
 

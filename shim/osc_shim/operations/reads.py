@@ -6,7 +6,7 @@ import re
 
 from ..errors import Ec2Error, OapiError, to_ec2
 from .engine import Call
-from .image_shape import check_id, image_not_found, image_unavailable
+from .ec2_image import check_id, image_not_found, image_unavailable
 from .placeholders import next_page_token, pick
 
 ACCOUNT_ID_RE = re.compile(r"^\d{12}$")

@@ -23,7 +23,7 @@ from .attributes import granted_removals, _merge
 from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
 from .reads import ACCOUNT_ID_RE, own_account_id, read_one, with_next_token
 from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
-from .image_shape import call_on, check_id, ec2_timestamp, tags as ec2_tags
+from .ec2_image import call_on, check_id, ec2_timestamp, tags as ec2_tags
 from .placeholders import may_be, missing, next_page_token, read_answer
 from .tags import specification_tables, tag_new_resource, tag_specifications
 
@@ -131,7 +131,7 @@ def _progress(value):
     return f"{value}%" if isinstance(value, int) else value
 
 
-# EC2 member <- OAPI member, conversion (None: unchanged); as image_shape.IMAGE_FIELDS.
+# EC2 member <- OAPI member, conversion (None: unchanged); as ec2_image.IMAGE_FIELDS.
 SNAPSHOT_FIELDS: tuple = (
     ("SnapshotId", "SnapshotId", None),
     ("VolumeId", "VolumeId", None),

@@ -17,7 +17,7 @@ import re
 from ..errors import Ec2Error, invalid_value, missing_parameter, OapiError, to_ec2
 from .engine import DRY_RUN, Call, Context, Handled, Map, check_members
 from .filters import FILTER_MEMBERS, check_filters, has_wildcard, matches
-from .image_shape import ID_BODY, resource_error
+from .ec2_image import ID_BODY, resource_error
 from .placeholders import next_page_token, read_answer
 from .reads import with_next_token
 

@@ -1,6 +1,6 @@
 """OAPI Image -> EC2 Image: the shape describe-images prints."""
 
-from osc_shim.operations.image_shape import to_ec2_image
+from osc_shim.operations.ec2_image import to_ec2_image
 
 OAPI_IMAGE = {
     "AccountId": "123456789012", "AccountAlias": "", "Architecture": "x86_64", "BootModes": ["uefi", "legacy"],
@@ -44,7 +44,7 @@ def test_every_image_reports_sriov_simple_and_no_ena():
 
 def _read_the_table(image) -> dict:
     """IMAGE_FIELDS read field by field, as the table says (what the compiled ``to_ec2_image`` must do)."""
-    from osc_shim.operations.image_shape import CONSTANT_FIELDS, DEFAULTS, IMAGE_FIELDS
+    from osc_shim.operations.ec2_image import CONSTANT_FIELDS, DEFAULTS, IMAGE_FIELDS
     from osc_shim.operations.placeholders import is_symbolic
 
     out = {}
