@@ -2,9 +2,8 @@
 and one with ``awscli`` plus the wheel ``python -m build`` makes of this tree.
 
 Creating them costs a ``pip install`` each (seconds to a minute): the fixtures in tests/conftest.py
-build each once per session and share it, and every install goes through one pip cache kept next to
-the test venv (``PIP_CACHE``), so only the first run downloads.  Nothing here puts the working tree on
-sys.path: these environments see only what was installed into them.
+build each once per session and share it.  Nothing here puts the working tree on sys.path: these
+environments see only what was installed into them.
 """
 
 from __future__ import annotations
@@ -19,9 +18,6 @@ from pathlib import Path
 from support.sandbox_env import REPO, clean_env
 
 PIP = ("-m", "pip", "install", "--quiet", "--disable-pip-version-check")
-# pip's downloads and built wheels, kept across sessions (the sandbox's HOME is new each time, so pip's
-# default cache would be too); inside the venv that runs the tests: `make clean` removes it.
-PIP_CACHE = Path(sys.prefix) / "test-pip-cache"
 # awscli v1, as `pip install awscli` gives it (same lower bound as the `cli` extra).
 AWSCLI = "awscli>=1.29"
 
@@ -60,7 +56,7 @@ def run(argv, env, timeout=600, cwd=None) -> subprocess.CompletedProcess:
 
 def make_venv(root: Path, *requirements: str, home: Path) -> Venv:
     started = time.perf_counter()
-    env = env_without_tree(home, PIP_CACHE_DIR=PIP_CACHE)
+    env = env_without_tree(home)
     run([sys.executable, "-m", "venv", root], env)
     run([root / "bin" / "python", *PIP, *requirements], env)
     return Venv(root, time.perf_counter() - started)
@@ -68,7 +64,7 @@ def make_venv(root: Path, *requirements: str, home: Path) -> Venv:
 
 def build_dist(out_dir: Path, home: Path) -> dict:
     """``python -m build`` of the working tree: {"wheel": Path, "sdist": Path}."""
-    env = env_without_tree(home, PIP_CACHE_DIR=PIP_CACHE)
+    env = env_without_tree(home)
     # As the README says: an isolated build (pip fetches the build backend, setuptools, from the index).
     run([sys.executable, "-m", "build", "--outdir", out_dir, REPO], env, cwd=out_dir)
     wheels = sorted(out_dir.glob("*.whl"))
