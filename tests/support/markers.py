@@ -17,17 +17,20 @@ E2E_FOLDERS = frozenset({"clients", "packaging", "rehearse"})
 E2E_FIXTURES = frozenset({
     "aws_binary", "aws_v2", "plugin_config_text", "make_cli",      # the aws binary
     "isolated_aws_env",                                              # the AWS CLI's driver, in this process
+    "sandbox",                                                       # config/: the venv's aws first on PATH
     "emu", "emu_module", "make_emulator",                            # the emulator on loopback
     "start_gateway", "stack",                                        # the gateway on loopback
     "moto_server", "moto_fcu", "moto_ec2",                           # moto_server
     "awscli_only_venv", "built_dist", "wheel_venv",                  # fresh venvs, python -m build
 })
 
-# Names a test function (or a helper it calls in its module) uses to start a program.
+# Names a test function, a fixture it uses, or a helper of their module uses (or imports) to start a
+# program or a server.
 E2E_NAMES = frozenset({
-    "subprocess", "AWS_V1", "AWS_V2", "AWS", "OSC_SHIM", "require_aws_v2", "ThreadedMotoServer",
-    "start_emulator", "serve_gateway", "emulators",
+    "subprocess", "AWS_V1", "AWS_V2", "AWS", "OSC_SHIM", "require_aws_v2", "detect_cli",  # programs
+    "ThreadedMotoServer", "start_emulator", "emulators", "serve_gateway", "GatewayServer",  # servers
 })
+_LOADS = ("LOAD_GLOBAL", "LOAD_NAME", "IMPORT_NAME", "IMPORT_FROM")
 
 
 def _names(code, module_globals, seen) -> set:
@@ -35,7 +38,7 @@ def _names(code, module_globals, seen) -> set:
     if code in seen:
         return set()
     seen.add(code)
-    names = {ins.argval for ins in dis.get_instructions(code) if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME")
+    names = {ins.argval for ins in dis.get_instructions(code) if ins.opname in _LOADS
              and isinstance(ins.argval, str)}
     names |= {ins.argval for ins in dis.get_instructions(code) if ins.opname in ("LOAD_ATTR", "LOAD_METHOD")
               and isinstance(ins.argval, str) and ins.argval in E2E_NAMES}
@@ -55,14 +58,20 @@ def _names(code, module_globals, seen) -> set:
     return names
 
 
+def _uses_e2e_names(function) -> bool:
+    code = getattr(function, "__code__", None)
+    return code is not None and bool(E2E_NAMES & _names(code, function.__globals__, set()))
+
+
 def is_e2e(item) -> bool:
     folder = Path(str(item.fspath)).parent.name
     if folder in E2E_FOLDERS:
         return True
-    if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if E2E_FIXTURES & fixtures:
         return True
-    function = getattr(item, "function", None)
-    code = getattr(function, "__code__", None)
-    if code is None:
-        return False
-    return bool(E2E_NAMES & _names(code, function.__globals__, set()))
+    if _uses_e2e_names(getattr(item, "function", None)):
+        return True
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    return any(_uses_e2e_names(getattr(defs[-1], "func", None)) for name, defs in definitions.items()
+               if name in fixtures and defs)
