@@ -31,7 +31,7 @@ def _source(emu, i):
 
 
 def main(rounds: int = 5) -> None:
-    from osc_shim.emulator import start_emulator
+    from osc_emulator import start_emulator
 
     emu = start_emulator(accounts={AK: (SK, ACCOUNT)})
     emu.cloud.create_bucket("transfer")

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/fcu_design_bench.py
 
-A: an FCU face over the emulator's own cloud (what the project ships: ``osc_shim.emulator.fcu``).
+A: an FCU face over the emulator's own cloud (what the project ships: ``osc_emulator.fcu``).
 B: the emulator keeping its state in moto's EC2 backend (moto[server] is installed with the test extras).
 
 Each side runs in a fresh Python: import, build the state, run one instance and describe it 200 times;
@@ -16,15 +16,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-SHIM = str(Path(__file__).resolve().parents[1] / "shim")
+EMULATOR = str(Path(__file__).resolve().parents[1] / "emulator")
 
 OURS = f"""
 import json, resource, sys, time
-sys.path.insert(0, {SHIM!r})
+sys.path.insert(0, {EMULATOR!r})
 t0 = time.perf_counter()
-from osc_shim.emulator import schema
-from osc_shim.emulator.fcu_instances import describe_instances, run_instances
-from osc_shim.emulator.state import Cloud
+from osc_emulator import schema
+from osc_emulator.fcu_instances import describe_instances, run_instances
+from osc_emulator.store import Cloud
 schema.spec()
 cloud = Cloud()
 t1 = time.perf_counter()

@@ -119,7 +119,7 @@ def fault_matrix(fronts, quick: bool) -> list:
                                                                      bound=CLI_BOUND, older=older)))
         if "gateway" in fronts:
             from osc_shim.gateway.app import create_app
-            from osc_shim.gateway.serve import GatewayServer
+            from osc_shim.gateway.server import GatewayServer
 
             from test_reconcile_gateway import GATEWAY_BOUND, boto3_driver, client
 

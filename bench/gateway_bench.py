@@ -141,7 +141,7 @@ def through_gateway(gw_url: str, access_key: str, secret_key: str, samples: int)
     from botocore.credentials import Credentials
     from botocore.parsers import create_parser
 
-    from osc_shim.gateway import query_protocol as qp
+    from osc_shim.gateway import ec2_model
 
     body = f"Action=DescribeImages&Version=2016-11-15&ImageId.1={PUBLIC_IMAGE}".encode()
     request = AWSRequest(method="POST", url=gw_url + "/", data=body,
@@ -151,7 +151,7 @@ def through_gateway(gw_url: str, access_key: str, secret_key: str, samples: int)
 
     def check(status, data):
         parsed = create_parser("ec2").parse({"body": data, "headers": {}, "status_code": status},
-                                            qp.operation_model("DescribeImages").output_shape)
+                                            ec2_model.operation_model("DescribeImages").output_shape)
         assert status == 200 and parsed["Images"][0]["ImageId"] == PUBLIC_IMAGE, data[:300]
 
     return replay(gw_url, "/", headers, body, samples, check)
@@ -248,7 +248,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="gateway worker threads")
     args = parser.parse_args(argv)
 
-    from osc_shim.emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
+    from osc_emulator import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 
     ak, sk = DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
     home = Path(tempfile.mkdtemp(prefix="gw-bench-"))
@@ -279,9 +279,9 @@ def main(argv=None) -> int:
         gw_url = f"http://127.0.0.1:{gw_port}"
         idle = memory(gw.pid)
 
-        from osc_shim import service
+        from osc_shim import core
 
-        translated = "DescribeImages" in service.SUPPORTED
+        translated = "DescribeImages" in core.SUPPORTED
         print(f"gateway benchmark (loopback; DescribeImages {'translated to OAPI ReadImages' if translated else 'FORWARDED, not translated'})")
         print(f"  python {sys.version.split()[0]}, {os.cpu_count()} CPU(s), gateway threads {args.threads}")
 

@@ -11,7 +11,9 @@
 2. DescribeImages of ``--images`` images through ``osc-shim serve`` (-> shim -> OAPI ReadImages on the
    emulator) against the same ReadImages sent straight to the emulator: raw pre-signed requests
    replayed on kept-alive connections, the answer's bytes read but not parsed (client-side parsing
-   left out), rounds interleaved, ratio of medians in one run (goal <= 1.3).
+   left out), rounds interleaved, ratio of medians in one run (goal <= 1.3); beside it the CPU time the
+   server processes (emulator, gateway) spent per request on each path, from /proc: on a machine
+   shared with other work the wall-clock ratio moves with the load, the CPU ratio much less.
 3. The gateway process's memory (VmRSS / VmHWM) idle, after ``--requests`` small DescribeImages and
    the large ones of 2. (goal: RSS <= 60 MiB).
 """
@@ -32,8 +34,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gateway_bench import (BIN, PUBLIC_IMAGE, REGION, base_env, free_port, memory, replay, stop,  # noqa: E402
-                           wait_port)
+from gateway_bench import (BIN, PUBLIC_IMAGE, REGION, base_env, busy_jiffies, free_port, memory,  # noqa: E402
+                           replay, stop, wait_port)
 
 SETUPS = {
     "waitress defaults (before)": dict(waitress_options=dict(connection_limit=100, channel_timeout=120,
@@ -49,7 +51,7 @@ def abuse(held: int, patience: float) -> list:
     from botocore.credentials import Credentials
 
     from osc_shim.gateway.app import create_app
-    from osc_shim.gateway.serve import GatewayServer
+    from osc_shim.gateway.server import GatewayServer
 
     ak, sk = "AKIABENCHABUSE000001", "bench-abuse-secret"
     rows = []
@@ -139,6 +141,9 @@ def main(argv=None) -> int:
     parser.add_argument("--samples", type=int, default=60, help="samples of each path in 2. (default 60)")
     parser.add_argument("--requests", type=int, default=2800, help="small requests before measuring memory")
     parser.add_argument("--skip-abuse", action="store_true")
+    parser.add_argument("--baseline-tree", metavar="DIR", type=Path,
+                        help="also run a gateway from DIR's shim/ and plugin/ (e.g. a checkout of the previous "
+                             "commit) in the same interleaved rounds of 2.: before/after side by side")
     args = parser.parse_args(argv)
 
     print("gateway load benchmark (loopback)")
@@ -148,7 +153,7 @@ def main(argv=None) -> int:
         for label, n, served, closed in abuse(args.held, args.patience):
             print(f"   {label:30} {n:5d}  {served:28} {closed}")
 
-    from osc_shim.emulator import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
+    from osc_emulator import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
 
     ak, sk = DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
     home = Path(tempfile.mkdtemp(prefix="gw-load-bench-"))
@@ -169,6 +174,17 @@ def main(argv=None) -> int:
         wait_port(gw_port, gw)
         gw_url = f"http://127.0.0.1:{gw_port}"
         idle = memory(gw.pid)
+        base = None
+        if args.baseline_tree:
+            base_port, tree = free_port(), args.baseline_tree.resolve()
+            base = subprocess.Popen([str(BIN / "osc-shim"), "serve", "--port", str(base_port), "--region", REGION,
+                                     "--api-endpoint", api_url, "--no-forward", "--quiet"],
+                                    env=base_env(home, AWS_ACCESS_KEY_ID=ak, AWS_SECRET_ACCESS_KEY=sk,
+                                                 PYTHONPATH=os.pathsep.join([str(tree / "shim"), str(tree / "plugin")])),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            procs.append(base)
+            wait_port(base_port, base)
+            base_url = f"http://127.0.0.1:{base_port}"
 
         from osc_shim.signing import sign_headers
 
@@ -185,16 +201,40 @@ def main(argv=None) -> int:
         def check_gw(status, data):
             assert status == 200 and data.count(b"<imageId>") >= args.images, data[:300]
 
-        direct, through, rounds = [], [], 6
-        for _ in range(rounds):
-            direct += replay(api_url, path, oapi_headers, oapi_body, max(1, args.samples // rounds), check_oapi)
-            through += replay(gw_url, "/", gw_headers, gw_body, max(1, args.samples // rounds), check_gw)
+        direct, through, baseline, rounds = [], [], [], 6
+        per_round = max(1, args.samples // rounds)
+        cpu = {"direct": 0, "through": 0, "baseline": 0}  # clock ticks of the server processes
+        paths = [("direct", api_url, path, oapi_headers, oapi_body, check_oapi, direct, [emu.pid]),
+                 ("through", gw_url, "/", gw_headers, gw_body, check_gw, through, [emu.pid, gw.pid])]
+        if base is not None:
+            base_headers, base_body = signed_gateway_request(
+                base_url, ak, sk, f"Action=DescribeImages&Version=2016-11-15&Owner.1={DEFAULT_ACCOUNT_ID}")
+            paths.append(("baseline", base_url, "/", base_headers, base_body, check_gw, baseline, [emu.pid, base.pid]))
+        for n in range(rounds):
+            for label, url, target, headers, body, check, into, pids in (paths if n % 2 == 0 else paths[::-1]):
+                before = busy_jiffies(pids)[1]
+                into += replay(url, target, headers, body, per_round, check)
+                cpu[label] += busy_jiffies(pids)[1] - before
         d, g = statistics.median(direct) * 1000, statistics.median(through) * 1000
+        # replay() sends 20 warm-up requests before its samples: CPU is per request sent.
+        sent = rounds * (per_round + 20)
+        tick = 1000 / os.sysconf("SC_CLK_TCK")
+        cd, cg = cpu["direct"] * tick / sent, cpu["through"] * tick / sent
         print(f"\n2. {args.images} images, raw requests on kept-alive connections, answer read, not parsed "
               f"({len(direct)} samples each, interleaved)")
-        print(f"   ReadImages straight to OAPI (emulator)        p50 {d:8.1f} ms")
-        print(f"   DescribeImages through the gateway           p50 {g:8.1f} ms")
+        print(f"   ReadImages straight to OAPI (emulator)        p50 {d:8.1f} ms  (min {min(direct) * 1000:.1f}, "
+              f"max {max(direct) * 1000:.1f}); server CPU {cd:.1f} ms/request")
+        print(f"   DescribeImages through the gateway           p50 {g:8.1f} ms  (min {min(through) * 1000:.1f}, "
+              f"max {max(through) * 1000:.1f}); server CPU {cg:.1f} ms/request")
         print(f"   ratio gateway / direct                           {g / d:8.2f}   (goal <= 1.3)")
+        print(f"   ratio of server CPU (emulator + gateway / emulator) {cg / cd:5.2f}   "
+              "(what the ratio is on an idle machine)")
+        if base is not None:
+            b, cb = statistics.median(baseline) * 1000, cpu["baseline"] * tick / sent
+            print(f"   baseline gateway ({args.baseline_tree})  p50 {b:8.1f} ms  (min {min(baseline) * 1000:.1f}, "
+                  f"max {max(baseline) * 1000:.1f}); server CPU {cb:.1f} ms/request; ratio {b / d:.2f}, "
+                  f"CPU ratio {cb / cd:.2f}")
+            print(f"   gateway's own CPU per request: {cg - cd:.1f} ms, baseline's {cb - cd:.1f} ms")
         after_large = memory(gw.pid)
 
         small_headers, small_body = signed_gateway_request(

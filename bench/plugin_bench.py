@@ -76,8 +76,8 @@ def version_ratio(tmp: Path, pairs: int = 15) -> tuple:
 
 
 def translation_cost(rounds: int = 2000) -> float:
-    from osc_shim.operations.base import Context, drive
-    from osc_shim.operations.images import register_image
+    from osc_shim.operations.engine import Context, drive
+    from osc_shim.operations.register_image import register_image
 
     params = {"Name": "bench image", "Description": "d", "RootDeviceName": "/dev/sda1", "Architecture": "x86_64",
               "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": "snap-12345678", "VolumeSize": 10}}],
@@ -91,15 +91,15 @@ def translation_cost(rounds: int = 2000) -> float:
 
 
 def end_to_end(tmp: Path, rounds: int = 5) -> tuple:
-    from osc_shim.emulator.server import start_emulator
-    from osc_shim.emulator import fixtures
+    from osc_emulator.server import start_emulator
+    from osc_emulator import seeding
 
     samples = []
     with start_emulator() as emu:
         creds = tmp / "credentials"
         creds.write_text(f"[default]\naws_access_key_id = {emu.access_key}\naws_secret_access_key = {emu.secret_key}\n")
         for i in range(rounds):
-            url = fixtures.seed_manifest(emu, f"bench-{i}")
+            url = seeding.seed_manifest(emu, f"bench-{i}")
             env = _env(tmp, True, OSC_ENDPOINT_API=emu.api_url)
             t = time.perf_counter()
             subprocess.run([AWS, "ec2", "register-image", "--name", f"bench image {i}", "--image-location", url,

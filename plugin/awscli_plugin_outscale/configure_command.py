@@ -3,7 +3,7 @@
 Registered on ``building-command-table.configure``.  This module imports
 nothing at load time (the AWS CLI imports the plugin on every command): the
 command class is built on first use, from the running CLI's ``BasicCommand``,
-and the profile-writing logic lives in :mod:`osc_shim.configure` (shared with
+and the profile-writing logic lives in :mod:`osc_shim.profile` (shared with
 ``osc-shim configure``).
 """
 
@@ -98,8 +98,8 @@ def _get_command_class():
         ]
 
         def _run_main(self, parsed_args, parsed_globals):
-            from osc_shim import cli_check
-            from osc_shim import configure as cfg
+            from osc_shim import profile as cfg
+            from osc_shim.profile import cli_check
 
             session = self._session
             profile = session.profile or session.get_config_variable("profile") or "default"

@@ -13,7 +13,7 @@ Events the plugin touches (see ``OutscalePlugin.events``):
 ``load-cli-arg.ec2.<op>.<arg>`` (same table)                    ...but keep ``file://`` working
 ``before-parameter-build.{ec2,sts}``                            stash the API params in the context
 ``before-call.{ec2,sts}``                                       answer the operations the shim
-                                                                translates (``osc_shim.service``)
+                                                                translates (``osc_shim.core``)
 ``before-send``                                                 on OUTSCALE, refuse any request to
                                                                 an AWS host (never AWS's: OUTSCALE's
                                                                 credentials)
@@ -207,7 +207,7 @@ class OutscalePlugin:
         operation = model.name
         api = getattr(getattr(model, "service_model", None), "endpoint_prefix", "ec2")
         try:
-            from osc_shim import service
+            from osc_shim import core
         except Exception as exc:  # a broken install: say so, and let FCU answer
             LOG.debug("outscale: shim not importable", exc_info=True)
             self._warn(f"the translation shim (osc_shim) cannot be imported ({_one_line(exc)}); "
@@ -230,13 +230,13 @@ class OutscalePlugin:
         credentials = self.session.get_credentials() if self.session is not None else None
         LOG.debug("outscale: credentials from %s", getattr(credentials, "method", None) or "nowhere")
         _remember_secrets(credentials)
-        status, parsed = self._call_shim(service, operation, api_params, credentials, api)
+        status, parsed = self._call_shim(core, operation, api_params, credentials, api)
 
         from botocore.awsrequest import AWSResponse
 
         return AWSResponse((params or {}).get("url", ""), status, {}, None), parsed
 
-    def _call_shim(self, service, operation, api_params, credentials, api="ec2"):
+    def _call_shim(self, core, operation, api_params, credentials, api="ec2"):
         from botocore.exceptions import BotoCoreError
         from osc_shim.errors import Ec2Error
 
@@ -249,7 +249,7 @@ class OutscalePlugin:
 
                 extra["copy_settings"] = _transfer_settings(self.session)
                 extra["progress"] = progress.Reporter(sys.stderr)
-            result = service.call(operation, dict(api_params), region=self.target.region,
+            result = core.call(operation, dict(api_params), region=self.target.region,
                                   credentials=credentials, warn=self._warn, **extra)
         except Ec2Error as err:
             parsed = err.as_parsed()

@@ -15,8 +15,8 @@ from typing import Callable, Mapping, Optional
 
 from . import regions
 from .operations import copy_across_regions as plan
-from .operations.base import drive
-from .operations.reconcile import plan_for
+from .operations.engine import drive
+from .core import reconciliation
 
 POLL_ENV = "OSC_SHIM_POLL_SECONDS"
 OOS_ENDPOINT_ENV = "OSC_ENDPOINT_OOS"
@@ -84,7 +84,7 @@ def _performer(region: str, credentials, make_client: Callable, warn, progress, 
         where = step.region or region
         if where not in clients:
             clients[where] = make_client(where)
-        return clients[where].perform(step, plan_for(step), warn=warn)
+        return clients[where].perform(step, reconciliation(step), warn=warn)
 
     return perform
 
@@ -101,12 +101,13 @@ def run(params: dict, region: str, credentials, make_client: Callable, *, settin
         warn: Callable[[str], None], progress: Optional[Callable] = None, environ: Mapping = os.environ,
         sleep: Callable[[float], None] = time.sleep) -> dict:
     """Copy ``params["SourceImageId"]`` from ``params["SourceRegion"]`` to ``region``; EC2's answer."""
-    from .operations.lifecycle import check_copy
+    from .operations.create_copy_deregister import check_copy
 
     options = options_from(settings, environ)
     perform = _performer(region, credentials, make_client, warn, progress, environ, sleep)
     try:
-        return drive(plan.pipeline(dict(params), region, options, check_copy), perform)
+        return drive(plan.pipeline(dict(params), region, options, check_copy), perform,
+                     dry_run=bool(params.get("DryRun")))
     except KeyboardInterrupt:
         done = "; ".join(options.resume_note) or "nothing was made yet, or an export task was started"
         warn(f"interrupted: {done}. Nothing half-made is left: run the same command again to resume "

@@ -31,7 +31,7 @@ def _md_table(headers: List[str], rows: List[List[str]]) -> List[str]:
 
 
 def render_endpoints() -> str:
-    from . import configure
+    from . import profile as configure
 
     lines = [
         GENERATED_NOTE.format(source="`osc_shim/regions.py`"),
@@ -108,7 +108,7 @@ def render_endpoints() -> str:
 
 
 def _rule(rule) -> str:
-    from .operations.base import Handled, Map, Refuse
+    from .operations.engine import Handled, Map, Refuse
 
     if isinstance(rule, Map):
         return f"→ `{rule.target}`"
@@ -131,8 +131,8 @@ def _filter_table(filters: dict, *extra_rows) -> List[str]:
 def render_mappings() -> str:
     from .errors import OAPI_TO_EC2
     from .operations import MEMBER_TABLES, OPERATIONS
-    from .operations.describe import FILTERS
-    from .emulator.fcu import actions as fcu_actions
+    from .operations.describe_images import FILTERS
+    from osc_emulator.fcu import actions as fcu_actions
     from .operations.image_shape import CONSTANT_FIELDS, IMAGE_FIELDS
     from .operations.snapshots import SNAPSHOT_CONSTANTS, SNAPSHOT_DEFAULTS, SNAPSHOT_FIELDS, SNAPSHOT_FILTERS
     from .operations.tags import RESOURCE_TYPES, TAG_FILTERS
@@ -287,7 +287,7 @@ def stale(docs_dir: Optional[str] = None) -> List[str]:
 
 
 def write(docs_dir: Optional[str] = None) -> List[str]:
-    from .configure import write_atomic
+    from .profile.install import write_atomic
 
     docs_dir = docs_dir or default_docs_dir()
     expected = _expected(docs_dir)

@@ -70,7 +70,7 @@ class OapiError(Exception):
     details: str = ""
     request_id: str = ""
     errors: list = field(default_factory=list)
-    # The OAPI action that was answered (set by operations.base.drive): some errors are read by it.
+    # The OAPI action that was answered (set by operations.engine.drive): some errors are read by it.
     action: str = ""
 
     def __str__(self) -> str:

@@ -45,7 +45,7 @@ def becomes(operation: str) -> str:
 
 def rule_text(rule) -> Tuple[str, str]:
     """(kind, text) of a member table rule: kind is sent, handled or refused."""
-    from .operations.base import Handled, Map, Refuse
+    from .operations.engine import Handled, Map, Refuse
 
     if isinstance(rule, Map):
         return "sent", f"sent as {rule.target}"

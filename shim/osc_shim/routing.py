@@ -194,8 +194,8 @@ def copy_kind(operation: str, params: Mapping, region: str) -> str:
     if operation != "CopyImage":
         return "direct"
     source = params.get("SourceRegion")
-    if not source or source == region:
-        return "direct"
+    if not isinstance(source, str) or not source or source == region:
+        return "direct"  # an ill-typed value is the translator's to refuse (InvalidParameterValue)
     if source not in regions.REGIONS:
         raise unknown_region(str(source)[:40], "--source-region")
     return "cross-region"

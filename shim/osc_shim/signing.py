@@ -1,4 +1,5 @@
-"""Request signing shared by the OAPI client (outbound) and the emulator (inbound).
+"""The shim's one SigV4 implementation: the OAPI client signs with it (outbound), the gateway
+(``gateway/auth.py``) and ``verify`` check with it (inbound; the emulator checks with its own code).
 
 OAPI accepts OUTSCALE's "OSC4" scheme (AWS SigV4 with renamed parts, as
 osc-sdk-python signs) and plain AWS4-HMAC-SHA256.  Both are one algorithm with
@@ -44,27 +45,41 @@ def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).digest()
 
 
-def _signing_key(scheme: Scheme, secret: str, date: str, region: str, service: str) -> bytes:
+def signing_key(scheme: Scheme, secret: str, date: str, region: str, service: str) -> bytes:
+    """The key of the day: HMAC chain over date, region, service and the scheme's terminator."""
     k = _hmac((scheme.key_prefix + secret).encode("utf-8"), date)
     k = _hmac(k, region)
     k = _hmac(k, service)
     return _hmac(k, scheme.terminator)
 
 
-def _canonical_request(method: str, path: str, headers: Mapping[str, str], signed: list, body: bytes,
-                       query: str = "") -> str:
-    canon_headers = "".join(f"{h}:{' '.join(headers[h].strip().split())}\n" for h in signed)
-    return "\n".join(
-        [method, path or "/", query, canon_headers, ";".join(signed), hashlib.sha256(body).hexdigest()]
-    )
+def canonical_request(method: str, path: str, headers: Mapping[str, str], signed: list, payload_hash: str,
+                      query: str = "") -> str:
+    """SigV4's canonical request.  ``path`` and ``query`` are given canonical already (how a client
+    encodes them differs: the OAPI client's paths are plain, the gateway reads them as botocore wrote
+    them); header values are trimmed and their inner spaces folded, in the order of ``signed``."""
+    canon_headers = "".join(f"{h}:{' '.join(headers[h].split())}\n" for h in signed)
+    return "\n".join([method, path or "/", query, canon_headers, ";".join(signed), payload_hash])
+
+
+def signature_of(scheme: Scheme, key: bytes, stamp: str, scope: str, canonical: str) -> str:
+    """Hex signature of a canonical request with the key of its scope (``date/region/service/terminator``)."""
+    to_sign = "\n".join([scheme.algorithm, stamp, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()])
+    return hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def canonical_query(query: str) -> str:
-    """SigV4's canonical query string: pairs sorted, names and values percent-encoded (S3 requests)."""
-    from urllib.parse import parse_qsl, quote
+    """SigV4's canonical query string: each name and value decoded, then percent-encoded (RFC 3986
+    unreserved characters kept), pairs sorted by their encoded form, as botocore writes it."""
+    from urllib.parse import quote, unquote_plus
 
-    pairs = sorted(parse_qsl(query, keep_blank_values=True))
-    return "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in pairs)
+    pairs = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        pairs.append((quote(unquote_plus(key), safe="-_.~"), quote(unquote_plus(value), safe="-_.~")))
+    return "&".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
 def signature(scheme: Scheme, secret: str, stamp: str, region: str, service: str,
@@ -72,9 +87,8 @@ def signature(scheme: Scheme, secret: str, stamp: str, region: str, service: str
               query: str = "") -> str:
     date = stamp[:8]
     scope = f"{date}/{region}/{service}/{scheme.terminator}"
-    canonical = _canonical_request(method, path, headers, signed, body, query)
-    to_sign = "\n".join([scheme.algorithm, stamp, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()])
-    return hmac.new(_signing_key(scheme, secret, date, region, service), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    canonical = canonical_request(method, path, headers, signed, hashlib.sha256(body).hexdigest(), query)
+    return signature_of(scheme, signing_key(scheme, secret, date, region, service), stamp, scope, canonical)
 
 
 def sign_headers(access_key: str, secret_key: str, region: str, host: str, path: str, body: bytes,

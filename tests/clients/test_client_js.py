@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from clients_env import OTHER_ACCOUNT
 
-from osc_shim.emulator import default_vm_id
+from osc_emulator import default_vm_id
 from osc_shim.operations import OPERATIONS
 
 JS = Path(__file__).parent / "js"

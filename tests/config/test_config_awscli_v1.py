@@ -70,7 +70,7 @@ def test_legacy_plugin_path_breaks_v1_and_configure_repairs_it(sandbox):
 
 def test_issue_flow_against_the_emulator(v1):
     """The issue's user story on v1: configure, then image calls with nothing but the profile."""
-    emulator = pytest.importorskip("osc_shim.emulator")
+    emulator = pytest.importorskip("osc_emulator")
     access_key, secret_key = "AKIDEXAMPLEV1", "SECRETEXAMPLEV1"
     with emulator.start_emulator(accounts={access_key: (secret_key, "123456789012")}) as emu:
         location = emu.put_manifest("exports", "flow/manifest.json",

@@ -10,7 +10,7 @@ import re
 import pytest
 from support.emulator_process import emulator_fixture
 
-from osc_shim import configure as cfg
+from osc_shim import profile as cfg
 
 from config_env import AWS_V1, OSC_SHIM
 
@@ -105,7 +105,7 @@ emu = emulator_fixture("module", accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT)})
 @pytest.mark.parametrize("form", ["documentation", "configured-profile"])
 def test_register_image_on_v2_against_the_emulator(v2, emu, form):
     """OUTSCALE's documented command (with ``--endpoint``), and the same with only the profile."""
-    from osc_shim.emulator import make_manifest
+    from osc_emulator import make_manifest
 
     location = emu.put_manifest("exports", f"{form}/manifest.json",
                                 make_manifest(f"exported-{form}", architecture="x86_64", region=emu.region))

@@ -78,7 +78,7 @@ def test_v2_checks_the_copied_plugin(sandbox, aws_v2):
 
 def test_aws_configure_outscale_checks_its_own_copy(tmp_path):
     """``aws configure outscale`` under v2 writes cli_legacy_plugin_path only if that dir holds the shim too."""
-    from osc_shim import cli_check
+    from osc_shim.profile import cli_check
 
     plugin_only = tmp_path / "pd"
     (plugin_only / "awscli_plugin_outscale").mkdir(parents=True)
@@ -92,7 +92,7 @@ def test_aws_configure_outscale_checks_its_own_copy(tmp_path):
 
 def test_interpreter_of_a_pyenv_style_wrapper(tmp_path):
     """A non-Python ``aws`` (a shell wrapper): no Python to name, and the message says so."""
-    from osc_shim import cli_check
+    from osc_shim.profile import cli_check
 
     wrapper = tmp_path / "aws"
     wrapper.write_text("#!/bin/sh\nexec true\n")

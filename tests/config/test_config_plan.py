@@ -1,4 +1,4 @@
-"""The profile writer, pure: text in, text out (osc_shim.configure.plan)."""
+"""The profile writer, pure: text in, text out (osc_shim.profile.plan)."""
 
 import configparser
 import textwrap
@@ -6,7 +6,7 @@ import textwrap
 import pytest
 from botocore.configloader import build_profile_map, raw_config_parse
 
-from osc_shim import configure as cfg
+from osc_shim import profile as cfg
 from osc_shim import regions
 
 PLUGIN_DIR = "/opt/outscale-plugin"
@@ -277,7 +277,7 @@ def test_ini_document_edits():
 
 
 def test_no_credentials_hint_when_outscales_conventions_hold_a_key(tmp_path):
-    from osc_shim import configure as cfg
+    from osc_shim import profile as cfg
 
     env = {"HOME": str(tmp_path), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
     assert "aws configure set aws_access_key_id" in cfg.credentials_hint("osc", "", env)

@@ -140,7 +140,7 @@ def test_configure_md_shows_what_is_written():
     """The hand-written guide's example is exactly what the writer produces."""
     import re
 
-    from osc_shim import configure
+    from osc_shim import profile as configure
 
     text = (docgen.default_docs_dir() + "/configure.md")
     with open(text, encoding="utf-8") as f:

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from osc_shim import configure as cfg
+from osc_shim import profile as cfg
 from osc_shim import regions
 from osc_shim.cli import main as osc_shim
 
@@ -25,7 +25,7 @@ def test_write_atomic_failure_keeps_old_file(tmp_path, monkeypatch):
     def boom(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cfg.os, "replace", boom)
+    monkeypatch.setattr(cfg.install.os, "replace", boom)
     with pytest.raises(OSError):
         cfg.write_atomic(str(path), "[half")
     assert path.read_text() == "[default]\nregion = eu-west-2\n"
@@ -107,7 +107,7 @@ def test_install_plugin_dir_is_importable_alone(tmp_path):
     # the copy works from that directory alone: no site-packages, no editable install
     code = (
         "import sys; sys.path.append(sys.argv[1]);"
-        "import awscli_plugin_outscale, osc_shim.regions, osc_shim.configure;"
+        "import awscli_plugin_outscale, osc_shim.regions, osc_shim.profile;"
         "assert awscli_plugin_outscale.__file__.startswith(sys.argv[1]), awscli_plugin_outscale.__file__;"
         "print(osc_shim.regions.endpoint('ec2', 'eu-west-2'))"
     )

@@ -21,7 +21,7 @@ from doc_examples import ACCOUNT_SETUP, DOCUMENTS, REPO, SETUP_LINES, VARIABLES,
 
 from support.sandbox_env import AWS_V1, AWS_V2, SOURCE_PATHS, clean_env
 
-emulator = pytest.importorskip("osc_shim.emulator")
+emulator = pytest.importorskip("osc_emulator")
 
 PARTNER = ("AKIAPARTNER000000001", "partner-secret", "210987654321")
 BDM = '[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 10, "VolumeType": "standard"}}]'
@@ -42,8 +42,13 @@ def _bin_dir(home, aws):
 
 
 def _fast_waiters(root):
-    """botocore's EC2 waiter model with a 1 s delay, for AWS_DATA_PATH (same waiters, same conditions)."""
-    import botocore
+    """The EC2 waiter model of the botocore AWS CLI v1 runs on, with a 1 s delay, for AWS_DATA_PATH (same
+    waiters, same conditions).  awscli 1.46+ carries its own botocore (``awscli.botocore``), whose EC2 model
+    may lack operations that the separate botocore's waiters poll: the waiters must match the CLI's model."""
+    try:
+        from awscli import botocore
+    except ImportError:  # older awscli releases run on the separate botocore package
+        import botocore
 
     version = "2016-11-15"
     model = json.loads((__import__("pathlib").Path(botocore.__file__).parent / "data" / "ec2" / version /
@@ -66,15 +71,15 @@ def _v2_available():
 
 @pytest.mark.parametrize("document", RUNNABLE)
 def test_document_examples_run(document, tmp_path):
-    from osc_shim.emulator import fixtures
-    from osc_shim.emulator.state import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
+    from osc_emulator import seeding
+    from osc_emulator.models import DEFAULT_ACCESS_KEY, DEFAULT_ACCOUNT_ID, DEFAULT_SECRET_KEY
 
     emu = emulator.start_emulator(accounts={DEFAULT_ACCESS_KEY: (DEFAULT_SECRET_KEY, DEFAULT_ACCOUNT_ID),
                                             PARTNER[0]: PARTNER[1:]}, pending_reads=1, export_reads=1)
     try:
         emu.cloud.create_bucket("exports")
         values = {"access_key": DEFAULT_ACCESS_KEY, "secret_key": DEFAULT_SECRET_KEY,
-                  "presigned_url": fixtures.seed_manifest(emu, "nightly"), "block_device_mappings": BDM,
+                  "presigned_url": seeding.seed_manifest(emu, "nightly"), "block_device_mappings": BDM,
                   "partner_account": PARTNER[2], "region": emu.region,
                   "emulator_hostport": emu.url.split("//", 1)[1], "repo": str(REPO)}
         home = tmp_path / "home"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import http.client
 import json
 
-from osc_shim.emulator import default_vm_id
-from osc_shim.emulator.schema import response_problems, spec
+from osc_emulator import default_vm_id
+from osc_emulator.schema import response_problems, spec
 from osc_shim.signing import OSC4, sign_headers
 
 OTHER_ACCOUNT = ("AKIAEMULATOROTHER02", "other-secret-key", "210987654321")

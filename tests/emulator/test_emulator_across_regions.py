@@ -9,8 +9,8 @@ import botocore.session
 from click.testing import CliRunner
 from emulator_helpers import OTHER_ACCOUNT, Client
 
-from osc_shim.emulator import default_vm_id
-from osc_shim.emulator.command import emulator, parse_accounts
+from osc_emulator import default_vm_id
+from osc_emulator.command import emulator, parse_accounts
 
 
 def _export(api, bucket="transfer"):

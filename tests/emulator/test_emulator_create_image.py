@@ -3,7 +3,7 @@
 import pytest
 from emulator_helpers import snapshot, vm_of
 
-from osc_shim.emulator import make_manifest, presigned_url
+from osc_emulator import make_manifest, presigned_url
 
 ROOT = "/dev/sda1"
 

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 from emulator_helpers import OTHER_ACCOUNT, Client
 
-from osc_shim.emulator import fcu
+from osc_emulator import fcu
 
 PUBLIC_IMAGE = "ami-0b0c0a01"
 

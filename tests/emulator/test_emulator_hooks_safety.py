@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from osc_shim.emulator import hooks
+from osc_emulator import control
 
 
 def hook(emu, method, path, body=None, headers=None):
@@ -62,9 +62,9 @@ def test_presign_lifetimes_are_bounded(make_emulator, value):
 
 
 def test_what_the_hooks_store_is_bounded(make_emulator, monkeypatch):
-    monkeypatch.setitem(hooks.LIMITS, "objects", 3)
-    monkeypatch.setitem(hooks.LIMITS, "stored_bytes", 1000)
-    monkeypatch.setitem(hooks.LIMITS, "seeded_per_request", 5)
+    monkeypatch.setitem(control.LIMITS, "objects", 3)
+    monkeypatch.setitem(control.LIMITS, "stored_bytes", 1000)
+    monkeypatch.setitem(control.LIMITS, "seeded_per_request", 5)
     emu = make_emulator()
     for i in range(3):
         assert hook(emu, "PUT", f"/_emulator/oos/b/k{i}", b"x" * 10)[0] == 200
@@ -79,11 +79,11 @@ def test_what_the_hooks_store_is_bounded(make_emulator, monkeypatch):
 
 
 def test_beyond_loopback_the_hooks_are_off_without_a_token():
-    assert hooks.hooks_allowed("127.0.0.1", None) and hooks.hooks_allowed("::1", None)
-    assert hooks.hooks_allowed("127.0.0.2", None) and hooks.hooks_allowed("localhost", None)
+    assert control.hooks_allowed("127.0.0.1", None) and control.hooks_allowed("::1", None)
+    assert control.hooks_allowed("127.0.0.2", None) and control.hooks_allowed("localhost", None)
     for host in ("0.0.0.0", "::", "10.1.2.3", "emulator.example", "192.168.0.1"):
-        assert not hooks.hooks_allowed(host, None), host
-        assert hooks.hooks_allowed(host, "s3cret"), host
+        assert not control.hooks_allowed(host, None), host
+        assert control.hooks_allowed(host, "s3cret"), host
 
 
 def test_with_a_token_every_hook_request_needs_it(make_emulator, monkeypatch):
@@ -95,7 +95,7 @@ def test_with_a_token_every_hook_request_needs_it(make_emulator, monkeypatch):
     assert hook(emu, "GET", "/_emulator/state", headers={"X-Emulator-Token": "t0ken-abc"})[0] == 200
     assert hook(emu, "GET", "/_emulator/state", headers={"Authorization": "Bearer t0ken-abc"})[0] == 200
     # the environment variable works the same
-    monkeypatch.setenv(hooks.TOKEN_ENV, "from-env")
+    monkeypatch.setenv(control.TOKEN_ENV, "from-env")
     other = make_emulator()
     assert hook(other, "GET", "/_emulator/state")[0] == 401
     assert hook(other, "GET", "/_emulator/state", headers={"X-Emulator-Token": "from-env"})[0] == 200

@@ -109,7 +109,7 @@ def test_request_ids_are_unique_uuids(api):
 
 
 def test_logs_name_no_secret_and_no_authorization_header(emu, api, caplog):
-    with caplog.at_level(logging.DEBUG, logger="osc_shim.emulator"):
+    with caplog.at_level(logging.DEBUG, logger="osc_emulator"):
         api.ok("ReadImages")
         Client(emu, secret_key="wrong-secret-value").call("ReadImages")
     text = caplog.text

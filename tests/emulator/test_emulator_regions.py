@@ -5,7 +5,7 @@ import urllib.request
 
 from emulator_helpers import Client
 
-from osc_shim.emulator import make_manifest
+from osc_emulator import make_manifest
 from osc_shim.regions import REGIONS
 
 

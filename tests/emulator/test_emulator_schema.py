@@ -5,7 +5,7 @@ import importlib.resources
 import pytest
 import yaml
 
-from osc_shim.emulator import faults, schema
+from osc_emulator import errors, schema
 
 
 def error_of(action, body):
@@ -58,10 +58,10 @@ def test_fault_table_agrees_with_outscales_error_catalogue():
         importlib.resources.files("osc_sdk_python").joinpath("resources", "gateway_errors.yaml").read_bytes(),
         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     listed = {str(code): entry for code, entry in catalogue.items()}
-    for case, (code, type_) in faults.FAULTS.items():
+    for case, (code, type_) in errors.FAULTS.items():
         if code in listed:
             assert listed[code]["Name"].strip() == case, (case, code)
             assert listed[code]["Type"] == type_, (case, code)
         else:  # the codes the catalogue leaves out (auth, 3xxx, 7000, 4110, 12000, internal)
             assert int(code) < 4000 or int(code) in (4110, 7000, 12000), (case, code)
-        assert type_ in faults.STATUS_BY_TYPE
+        assert type_ in errors.STATUS_BY_TYPE

@@ -10,9 +10,9 @@ import urllib.request
 from click.testing import CliRunner
 from emulator_helpers import snapshot, vm_of
 
-from osc_shim.emulator import make_manifest
-from osc_shim.emulator.command import emulator
-from osc_shim.emulator.schema import response_problems
+from osc_emulator import make_manifest
+from osc_emulator.command import emulator
+from osc_emulator.schema import response_problems
 
 
 def hook(emu, method, path, body=None):
@@ -142,14 +142,14 @@ def test_command_serves_until_interrupted(tmp_path):
     assert "command-test-secret" not in "".join(lines) + out + err
 
 
-def test_fixtures_seed_in_one_line(emu, api):
-    from osc_shim.emulator import fixtures
+def test_seeding_helpers_seed_in_one_line(emu, api):
+    from osc_emulator import seeding
 
-    url = fixtures.seed_manifest(emu, "one-liner")
+    url = seeding.seed_manifest(emu, "one-liner")
     assert api.ok("CreateImage", {"FileLocation": url})["Image"]["ImageName"] == "one-liner"
-    late = fixtures.seed_manifest(emu.cloud, "too-late", expires_in=-60)
+    late = seeding.seed_manifest(emu.cloud, "too-late", expires_in=-60)
     assert api.error("CreateImage", {"FileLocation": late}) == (400, "4040")
-    snap = fixtures.seed_snapshot(emu, 20)
+    snap = seeding.seed_snapshot(emu, 20)
     assert emu.cloud.snapshots[snap].volume_size == 20 and emu.cloud.snapshots[snap].account_id == "123456789012"
 
 

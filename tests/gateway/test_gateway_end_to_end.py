@@ -1,7 +1,7 @@
 """boto3 and the ``aws`` CLI (without the plugin) through the gateway: the real shim, the
 OAPI emulator behind it, moto_server as FCU for what the shim does not translate.
 
-Which path an action takes is read from ``osc_shim.service.SUPPORTED`` at run time: a
+Which path an action takes is read from ``osc_shim.core.SUPPORTED`` at run time: a
 step whose actions are not translated yet is skipped (and its action is then checked to
 reach FCU instead).
 """
@@ -17,9 +17,9 @@ from botocore.exceptions import ClientError, WaiterError
 from gateway_testlib import BIN, REGION, clean_env
 
 def supported() -> frozenset:
-    from osc_shim import service
+    from osc_shim import core
 
-    return service.SUPPORTED
+    return core.SUPPORTED
 
 
 def needs(*operations):
@@ -30,7 +30,7 @@ def needs(*operations):
 
 @pytest.fixture
 def emulator(monkeypatch):
-    from osc_shim.emulator import start_emulator
+    from osc_emulator import start_emulator
 
     emu = start_emulator(region=REGION)
     monkeypatch.setenv("OSC_ENDPOINT_API", emu.api_url)  # the shim core reads it at each call

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from botocore.parsers import create_parser
 
 from osc_shim.errors import dry_run_error, Ec2Error
-from osc_shim.gateway import query_protocol as qp
+from osc_shim.gateway import ec2_model
 
 from gateway_testlib import AK, REGION, SK
 
@@ -31,7 +31,7 @@ PARSER = create_parser("ec2")
 
 
 class Recorder:
-    """A stand-in for ``osc_shim.service.call``: records calls, answers from a table."""
+    """A stand-in for ``osc_shim.core.call``: records calls, answers from a table."""
 
     def __init__(self, answers=None):
         self.calls = []
@@ -73,7 +73,7 @@ def raw_request(url, body=b"", method="POST", headers=None, sign=True, access_ke
 
 
 def parse_error(status, body, operation=None):
-    shape = qp.operation_model(operation).output_shape if operation else None
+    shape = ec2_model.operation_model(operation).output_shape if operation else None
     parsed = PARSER.parse({"body": body, "headers": {}, "status_code": status}, shape)
     return parsed["Error"]["Code"], parsed["Error"]["Message"]
 
@@ -168,7 +168,7 @@ def test_get_requests_are_served(start_gateway):
     assert status == 200, body
     assert recorder.calls[0][:2] == ("DescribeImages", {"ImageIds": ["ami-1"], "Owners": ["self"]})
     parsed = PARSER.parse({"body": body, "headers": headers, "status_code": status},
-                          qp.operation_model("DescribeImages").output_shape)
+                          ec2_model.operation_model("DescribeImages").output_shape)
     assert parsed["Images"] == []
 
 
@@ -349,7 +349,7 @@ def test_get_requests_are_forwarded_as_forms(start_gateway, moto_fcu):
                                         query="Action=DescribeRegions&Version=2016-11-15&RegionName.1=eu-west-2")
     assert status == 200, body
     parsed = PARSER.parse({"body": body, "headers": headers, "status_code": status},
-                          qp.operation_model("DescribeRegions").output_shape)
+                          ec2_model.operation_model("DescribeRegions").output_shape)
     assert [r["RegionName"] for r in parsed["Regions"]] == ["eu-west-2"]
     names = [k.lower() for k in headers]
     assert len(names) == len(set(names))  # no header twice (e.g. two request IDs)

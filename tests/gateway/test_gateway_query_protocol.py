@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from osc_shim.errors import dry_run_error, Ec2Error
-from osc_shim.gateway import query_protocol as qp
+from osc_shim.gateway import ec2_model, query_parse, query_serialize
+from osc_shim.gateway.query_serialize import _INVALID_XML
 
-MODEL = qp.service_model()
+MODEL = ec2_model.service_model()
 OPS = sorted(MODEL.operation_names)
 SERIALIZER = create_serializer("ec2", include_validation=False)
 PARSER = create_parser("ec2")
@@ -82,7 +83,7 @@ def test_every_operation_request_round_trips(operation):
     shape = MODEL.operation_model(operation).input_shape
     params = filled(shape) if shape is not None else {}
     body = wire_body(operation, params)
-    action, parsed = qp.parse_request(qp.decode_form(body.encode()))
+    action, parsed = query_parse.parse_request(query_parse.decode_form(body.encode()))
     assert action == operation
     assert parsed == prune(params)
 
@@ -91,7 +92,7 @@ def test_every_operation_request_round_trips(operation):
 def test_every_operation_answer_parses_with_botocore(operation):
     shape = MODEL.operation_model(operation).output_shape
     result = filled(shape) if shape is not None else {}
-    body = qp.serialize_result(operation, result, "req-1")
+    body = query_serialize.serialize_result(operation, result, "req-1")
     parsed = PARSER.parse({"body": body, "headers": {}, "status_code": 200},
                           MODEL.operation_model(operation).output_shape)
     assert parsed.pop("ResponseMetadata")["RequestId"] == "req-1"
@@ -166,7 +167,7 @@ def _params_for(operation: str, side: str):
 def test_random_requests_round_trip(case):
     operation, params = case
     body = wire_body(operation, params)
-    action, parsed = qp.parse_request(qp.decode_form(body.encode()))
+    action, parsed = query_parse.parse_request(query_parse.decode_form(body.encode()))
     assert action == operation
     assert parsed == prune(params)
 
@@ -175,7 +176,7 @@ def test_random_requests_round_trip(case):
 @given(st.sampled_from(OPS).flatmap(lambda op: st.tuples(st.just(op), _params_for(op, "out"))))
 def test_random_answers_parse_back(case):
     operation, result = case
-    body = qp.serialize_result(operation, result, "rid")
+    body = query_serialize.serialize_result(operation, result, "rid")
     parsed = botocore_parse(operation, body)
     assert parsed == result
 
@@ -184,10 +185,10 @@ def test_random_answers_parse_back(case):
 @given(st.text(max_size=40), st.text(max_size=200))
 def test_any_error_text_parses(code, message):
     err = Ec2Error(code or "X", message, 400)
-    parsed = PARSER.parse({"body": qp.serialize_error(err, "r-1"), "headers": {}, "status_code": 400}, None)
+    parsed = PARSER.parse({"body": query_serialize.serialize_error(err, "r-1"), "headers": {}, "status_code": 400}, None)
     assert parsed["ResponseMetadata"]["RequestId"] == "r-1"
     # Characters XML cannot carry become U+FFFD; everything else comes back as sent.
-    assert (parsed["Error"]["Message"] or "") == qp._INVALID_XML.sub("\ufffd", message)
+    assert (parsed["Error"]["Message"] or "") == _INVALID_XML.sub("\ufffd", message)
 
 
 # ------------------------------------------------------------------------- specifics --
@@ -198,19 +199,19 @@ def test_wire_names_follow_the_ec2_rules():
                                         "Filters": [{"Name": "tag:k", "Values": ["v1", "v2"]}]})
     assert "ImageId.2=ami-2" in body and "Owner.1=self" in body and "ExecutableBy.1=all" in body
     assert "Filter.1.Value.2=v2" in body
-    op, params = qp.parse_request(qp.decode_form(body))
+    op, params = query_parse.parse_request(query_parse.decode_form(body))
     assert params == {"ImageIds": ["ami-1", "ami-2"], "Owners": ["self"], "ExecutableUsers": ["all"],
                       "Filters": [{"Name": "tag:k", "Values": ["v1", "v2"]}]}
 
 
 def test_list_items_are_ordered_by_index_not_by_arrival():
-    op, params = qp.parse_request([("Action", "DescribeImages"), ("ImageId.10", "ami-c"),
+    op, params = query_parse.parse_request([("Action", "DescribeImages"), ("ImageId.10", "ami-c"),
                                    ("ImageId.2", "ami-b"), ("ImageId.1", "ami-a")])
     assert params == {"ImageIds": ["ami-a", "ami-b", "ami-c"]}
 
 
 def test_scalars_are_typed():
-    op, params = qp.parse_request(qp.decode_form(
+    op, params = query_parse.parse_request(query_parse.decode_form(
         "Action=RegisterImage&Name=n&BlockDeviceMapping.1.Ebs.VolumeSize=10"
         "&BlockDeviceMapping.1.Ebs.DeleteOnTermination=TRUE&DryRun=false"))
     assert params == {"Name": "n", "BlockDeviceMappings": [{"Ebs": {"VolumeSize": 10, "DeleteOnTermination": True}}],
@@ -218,10 +219,10 @@ def test_scalars_are_typed():
 
 
 def test_timestamp_and_blob_inputs():
-    op, params = qp.parse_request([("Action", "ImportKeyPair"), ("KeyName", "k"),
+    op, params = query_parse.parse_request([("Action", "ImportKeyPair"), ("KeyName", "k"),
                                    ("PublicKeyMaterial", "aGVsbG8=")])
     assert params["PublicKeyMaterial"] == b"hello"
-    op, params = qp.parse_request([("Action", "DescribeSpotPriceHistory"), ("StartTime", "2024-01-31T12:00:00Z")])
+    op, params = query_parse.parse_request([("Action", "DescribeSpotPriceHistory"), ("StartTime", "2024-01-31T12:00:00Z")])
     assert params["StartTime"] == dt.datetime(2024, 1, 31, 12, tzinfo=UTC)
 
 
@@ -252,7 +253,7 @@ def test_timestamp_and_blob_inputs():
 ])
 def test_malformed_requests_are_ec2_errors(pairs, code, needle):
     with pytest.raises(Ec2Error) as info:
-        qp.parse_request(pairs)
+        query_parse.parse_request(pairs)
     assert info.value.code == code
     assert needle in info.value.message
     assert info.value.status == 400
@@ -260,12 +261,12 @@ def test_malformed_requests_are_ec2_errors(pairs, code, needle):
 
 def test_bad_form_encoding_is_an_ec2_error():
     with pytest.raises(Ec2Error) as info:
-        qp.decode_form(b"Action=DescribeImages&Owner.1=%ff%fe")
+        query_parse.decode_form(b"Action=DescribeImages&Owner.1=%ff%fe")
     assert info.value.code == "InvalidParameterValue"
 
 
 def test_success_document_shape():
-    body = qp.serialize_result("DescribeImages", {"Images": [{"ImageId": "ami-1", "Public": False,
+    body = query_serialize.serialize_result("DescribeImages", {"Images": [{"ImageId": "ami-1", "Public": False,
                                                               "Tags": [{"Key": "a<b", "Value": "c&d"}]}],
                                                   "ResponseMetadata": {"RequestId": "ignored"}}, "rid-9")
     text = body.decode()
@@ -278,21 +279,21 @@ def test_success_document_shape():
 
 
 def test_timestamps_are_written_as_ec2_writes_them():
-    assert qp.format_timestamp(dt.datetime(2021, 9, 29, 11, 4, 43, 987654, tzinfo=UTC)) == "2021-09-29T11:04:43.987Z"
-    assert qp.format_timestamp(dt.datetime(2021, 9, 29, 11, 4, 43)) == "2021-09-29T11:04:43.000Z"
+    assert query_serialize.format_timestamp(dt.datetime(2021, 9, 29, 11, 4, 43, 987654, tzinfo=UTC)) == "2021-09-29T11:04:43.987Z"
+    assert query_serialize.format_timestamp(dt.datetime(2021, 9, 29, 11, 4, 43)) == "2021-09-29T11:04:43.000Z"
     tz = dt.timezone(dt.timedelta(hours=2))
-    assert qp.format_timestamp(dt.datetime(2021, 9, 29, 13, 4, 43, tzinfo=tz)) == "2021-09-29T11:04:43.000Z"
-    assert qp.format_timestamp("2021-09-29T11:04:43.000Z") == "2021-09-29T11:04:43.000Z"
+    assert query_serialize.format_timestamp(dt.datetime(2021, 9, 29, 13, 4, 43, tzinfo=tz)) == "2021-09-29T11:04:43.000Z"
+    assert query_serialize.format_timestamp("2021-09-29T11:04:43.000Z") == "2021-09-29T11:04:43.000Z"
 
 
 def test_operations_without_output_answer_return_true():
-    body = qp.serialize_result("DeleteTags", {}, "rid")
+    body = query_serialize.serialize_result("DeleteTags", {}, "rid")
     assert b"<return>true</return>" in body
     assert botocore_parse("DeleteTags", body) == {}
 
 
 def test_error_document_and_dry_run():
-    body = qp.serialize_error(dry_run_error(), "rid-1")
+    body = query_serialize.serialize_error(dry_run_error(), "rid-1")
     assert body.decode().endswith("<Response><Errors><Error><Code>DryRunOperation</Code><Message>Request would have "
                                   "succeeded, but DryRun flag is set.</Message></Error></Errors>"
                                   "<RequestID>rid-1</RequestID></Response>")

@@ -15,7 +15,7 @@ import pytest
 from support.emulator_process import emulator_fixture
 from botocore.exceptions import ClientError
 
-from osc_shim import emulator as emulator_pkg
+import osc_emulator as emulator_pkg
 from osc_shim import regions
 
 pytest.importorskip("waitress")

@@ -90,7 +90,7 @@ def test_help_reads_like_a_manual(isolated):
         assert needle in done.stdout
     from osc_shim.cli import COMMANDS
 
-    assert COMMANDS["serve"] == "osc_shim.gateway.serve:serve"
+    assert COMMANDS["serve"] == "osc_shim.cli.serve:serve"
 
 
 def test_no_credentials_is_a_clear_error(isolated):
@@ -152,7 +152,7 @@ def test_serve_forwards_and_stops_gracefully_with_a_request_in_flight(isolated):
 
 
 def test_serve_with_a_profile_and_the_emulator(isolated):
-    from osc_shim.emulator import start_emulator
+    from osc_emulator import start_emulator
 
     emu = start_emulator(region=REGION)
     try:
@@ -195,7 +195,7 @@ def free_port() -> int:
 
 
 def test_the_same_app_under_gunicorn(isolated, moto_fcu):
-    from osc_shim.emulator import start_emulator
+    from osc_emulator import start_emulator
 
     emu = start_emulator(region=REGION)
     port = free_port()

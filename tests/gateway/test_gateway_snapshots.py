@@ -13,7 +13,7 @@ OTHER = "210987654321"
 
 @pytest.fixture
 def emulator(monkeypatch):
-    from osc_shim.emulator import start_emulator
+    from osc_emulator import start_emulator
 
     emu = start_emulator(region=REGION, pending_reads=0)
     monkeypatch.setenv("OSC_ENDPOINT_API", emu.api_url)  # the shim core reads it at each call

@@ -29,7 +29,7 @@ def aws(aws_binary, emu, tmp_path_factory) -> Aws:
 
 @pytest.fixture(scope="module")
 def vm_id(emu) -> str:
-    from osc_shim.emulator import default_vm_id
+    from osc_emulator import default_vm_id
 
     return default_vm_id(ACCOUNT)
 

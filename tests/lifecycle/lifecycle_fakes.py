@@ -6,7 +6,7 @@ import datetime as _dt
 
 from osc_shim.errors import OapiError
 from osc_shim.operations import OPERATIONS
-from osc_shim.operations.base import Context, drive
+from osc_shim.operations.engine import Context, run
 
 NOW = _dt.datetime(2026, 11, 27, 10, 0, tzinfo=_dt.timezone.utc)
 ACCOUNT = "123456789012"
@@ -52,7 +52,7 @@ class Fake:
 
     def run(self, operation, params):
         ctx = Context(region=self.region, now=NOW, warn=self.warnings.append, deregistered=self.deregistered)
-        return drive(OPERATIONS[operation](dict(params), ctx), self.perform)
+        return run(OPERATIONS[operation], params, ctx, self.perform)
 
     @property
     def actions(self):

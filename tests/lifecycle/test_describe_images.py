@@ -6,7 +6,7 @@ import botocore.session
 import pytest
 
 from osc_shim.errors import Ec2Error
-from osc_shim.operations import describe
+from osc_shim.operations import describe_images, filters
 from osc_shim.operations.image_shape import to_ec2_image
 
 from lifecycle_fakes import ACCOUNT, OTHER, Fake, image, oapi_error
@@ -182,11 +182,11 @@ def test_values_oapi_could_misread_stay_on_the_answer():
 
 
 def test_wildcards_follow_ec2():
-    assert describe.matches(["web-1"], ["web-?"])
-    assert not describe.matches(["web-10"], ["web-?"])
-    assert describe.matches(["a*b"], ["a\\*b"]) and not describe.matches(["axb"], ["a\\*b"])
-    assert not describe.matches(["Web-1"], ["web-*"])  # case-sensitive
-    assert describe.matches([True], ["true"]) and describe.matches([10], ["10"])
+    assert filters.matches(["web-1"], ["web-?"])
+    assert not filters.matches(["web-10"], ["web-?"])
+    assert filters.matches(["a*b"], ["a\\*b"]) and not filters.matches(["axb"], ["a\\*b"])
+    assert not filters.matches(["Web-1"], ["web-*"])  # case-sensitive
+    assert filters.matches([True], ["true"]) and filters.matches([10], ["10"])
 
 
 def test_unknown_filter_is_invalid_and_known_ones_without_meaning_match_nothing():
@@ -238,13 +238,13 @@ def test_filter_table_covers_the_filters_users_use():
                  "block-device-mapping.device-name", "block-device-mapping.volume-type",
                  "block-device-mapping.volume-size", "block-device-mapping.delete-on-termination",
                  "description", "manifest-location", "product-code", "creation-date", "boot-mode"):
-        assert name in describe.FILTERS
-    assert describe.filter_for("tag:Name")
-    for rule in describe.FILTERS.values():
+        assert name in describe_images.FILTERS
+    assert describe_images.filter_for("tag:Name")
+    for rule in describe_images.FILTERS.values():
         assert rule.server is None or rule.server.name in _oapi_image_filters()
 
 
 def _oapi_image_filters():
-    from osc_shim.emulator import schema
+    from osc_emulator import schema
 
     return set(schema.spec().schemas["FiltersImage"]["properties"])

@@ -47,7 +47,7 @@ aws ec2 deregister-image --image-id "$IMAGE_ID" --query Return --output text
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_the_migrated_script_runs_unchanged(aws, emu):
-    from osc_shim.emulator import make_manifest
+    from osc_emulator import make_manifest
 
     location = emu.put_manifest(BUCKET, "imports/nightly.manifest.json",
                                 make_manifest("nightly build 42", architecture="x86_64", region=emu.region))

@@ -21,7 +21,7 @@ import pytest
 
 from osc_shim.operations import MEMBER_TABLES as TABLES
 from osc_shim.operations import OPERATIONS
-from osc_shim.operations.base import Handled, Map, Refuse
+from osc_shim.operations.engine import Handled, Map, Refuse
 
 
 

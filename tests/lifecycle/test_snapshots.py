@@ -11,7 +11,7 @@ from lifecycle_env import ACCOUNT, BUCKET, OTHER_ACCOUNT
 
 @pytest.fixture(scope="module")
 def volume_id(emu):
-    from osc_shim.emulator import default_vm_id
+    from osc_emulator import default_vm_id
 
     return emu.cloud.vms[default_vm_id(ACCOUNT)].volume_ids[0]
 

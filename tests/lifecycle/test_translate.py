@@ -171,7 +171,7 @@ def test_the_installed_command(tmp_path):
 
 
 def test_symbols_behave_like_unknown_answers():
-    from osc_shim.operations.symbolic import Symbolic, json_default, next_page_token
+    from osc_shim.operations.placeholders import Symbolic, json_default, next_page_token
 
     answer = Symbolic("ReadImages")
     assert str(answer["Images"][0]["ImageId"]) == "<ReadImages.Images[0].ImageId>"
@@ -223,7 +223,7 @@ def test_the_jq_filter_picks_from_outscales_answer_what_query_picks_from_ec2s(aw
     import shutil
 
     from lifecycle_env import ACCESS_KEY
-    from osc_shim.emulator.images import read_images
+    from osc_emulator.images import read_images
 
     if not shutil.which("jq"):  # the printed lines are for jq; without it there is nothing to run them with
         pytest.skip("jq is not installed (apt-get install jq)")

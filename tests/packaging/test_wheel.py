@@ -14,7 +14,7 @@ import pytest
 
 from support.fresh_venv import env_without_tree, run
 
-pytest.importorskip("osc_shim.emulator")
+pytest.importorskip("osc_emulator")
 
 # README.md, "Use it with your account": the documentation's command, with what an account supplies.
 BDM = '[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 10, "VolumeType": "standard"}}]'
@@ -25,8 +25,8 @@ def test_build_makes_sdist_and_wheel(built_dist):
         names = whl.namelist()
         metadata = whl.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
         entry_points = whl.read(next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
-    assert "awscli_plugin_outscale/__init__.py" in names and "osc_shim/cli.py" in names
-    assert "osc_shim/emulator/schema.py" in names and not any(n.startswith("tests/") for n in names)
+    assert "awscli_plugin_outscale/__init__.py" in names and "osc_shim/cli/__init__.py" in names
+    assert "osc_emulator/schema.py" in names and not any(n.startswith("tests/") for n in names)
     assert "osc-shim = osc_shim.cli:main" in entry_points
     for extra in ("emulator", "gateway", "cli", "test"):
         assert f"Provides-Extra: {extra}" in metadata
@@ -38,8 +38,8 @@ def test_build_makes_sdist_and_wheel(built_dist):
 
 
 def test_wheel_in_a_fresh_awscli_venv_runs_the_documented_register_image(wheel_venv, tmp_path, record_property):
-    from osc_shim.emulator import fixtures, start_emulator
-    from osc_shim.emulator.state import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
+    from osc_emulator import seeding, start_emulator
+    from osc_emulator.models import DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY
 
     record_property("wheel_venv_seconds", round(wheel_venv.seconds, 1))
     env = env_without_tree(tmp_path, PATH=os.pathsep.join([str(wheel_venv.root / "bin"), "/usr/bin", "/bin"]))
@@ -53,7 +53,7 @@ def test_wheel_in_a_fresh_awscli_venv_runs_the_documented_register_image(wheel_v
     emu = start_emulator()
     try:
         emu.cloud.create_bucket("bucket")
-        url = fixtures.seed_manifest(emu, "Test Image", bucket="bucket", key="object")
+        url = seeding.seed_manifest(emu, "Test Image", bucket="bucket", key="object")
         done = run([wheel_venv.aws, "ec2", "register-image", "--profile", "osc", "--name", "Test Image",
                     "--description", "Test", "--architecture", "x86_64", "--image-location", url,
                     "--root-device-name", "/dev/sda1", "--block-device-mapping", BDM,

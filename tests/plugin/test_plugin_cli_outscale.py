@@ -100,9 +100,9 @@ def test_a_marked_profile_needs_no_endpoint_and_file_values_still_load(outscale_
 
 
 def test_operations_the_shim_does_not_translate_reach_the_profiles_endpoint(outscale_cli, fake_oapi, moto_ec2):
-    from osc_shim import service
+    from osc_shim import core
 
-    if "DescribeRegions" in service.SUPPORTED:
+    if "DescribeRegions" in core.SUPPORTED:
         pytest.skip("the shim translates DescribeRegions now: pick another untranslated operation")
     # A marked profile whose endpoint is a local EC2-shaped server (moto).
     outscale_cli.add_config(f"[profile p]\noutscale = true\nendpoint_url = {moto_ec2.url}")

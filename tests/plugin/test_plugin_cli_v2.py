@@ -14,7 +14,7 @@ import pytest
 
 from plugin_sandbox import REPO, clean_env
 
-emulator = pytest.importorskip("osc_shim.emulator")
+emulator = pytest.importorskip("osc_emulator")
 pytest.importorskip("waitress")
 
 AWS_V2 = Path("/usr/bin/aws")

@@ -16,7 +16,7 @@ from support.emulator_process import emulator_fixture
 
 from plugin_sandbox import REPO, clean_env
 
-emulator = pytest.importorskip("osc_shim.emulator")
+emulator = pytest.importorskip("osc_emulator")
 pytest.importorskip("waitress")
 
 ACCESS_KEY, SECRET_KEY, ACCOUNT = "AKIDEXAMPLE", "SECRETEXAMPLE", "123456789012"

@@ -1,7 +1,7 @@
 """The plugin's handlers on a real botocore session and client, with a stand-in shim.
 
 The AWS CLI emits ``session-initialized`` itself; here the test emits it with the
-parsed-arguments namespace the CLI would pass. ``osc_shim.service.call`` is replaced by a
+parsed-arguments namespace the CLI would pass. ``osc_shim.core.call`` is replaced by a
 recorder, so these tests check the plugin's side of the contract only.
 """
 
@@ -18,7 +18,7 @@ from botocore.awsrequest import AWSResponse  # noqa: E402
 from botocore.exceptions import ClientError, NoCredentialsError  # noqa: E402
 
 from awscli_plugin_outscale import awscli_initialize, handlers  # noqa: E402
-from osc_shim import operations, service  # noqa: E402
+from osc_shim import core, operations  # noqa: E402
 from osc_shim.errors import Ec2Error  # noqa: E402
 
 FCU = "https://fcu.eu-west-2.outscale.com"
@@ -42,7 +42,7 @@ _LOADER = botocore_session.Session().get_component("data_loader")
 
 
 class Shim:
-    """Stands in for osc_shim.service.call and records what it was given."""
+    """Stands in for osc_shim.core.call and records what it was given."""
 
     def __init__(self, answer=None):
         self.calls = []
@@ -59,7 +59,7 @@ class Shim:
 @pytest.fixture
 def shim(monkeypatch):
     fake = Shim()
-    monkeypatch.setattr(service, "call", fake)
+    monkeypatch.setattr(core, "call", fake)
     monkeypatch.setattr(operations, "OPERATIONS", {"RegisterImage": operations.OPERATIONS["RegisterImage"]})
     return fake
 

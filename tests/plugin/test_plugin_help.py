@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from osc_shim.operations import MEMBER_TABLES
-from osc_shim.operations.base import Handled, Map, Refuse
+from osc_shim.operations.engine import Handled, Map, Refuse
 
 from plugin_sandbox import AWS, SOURCE_PATHS, clean_env
 
@@ -83,7 +83,7 @@ def test_every_translated_operation_gets_its_section(tmp_path):
 
 @pytest.mark.awscli_v2
 def test_v2_help_has_the_notes(tmp_path):
-    from osc_shim import configure as cfg
+    from osc_shim import profile as cfg
     from support.sandbox_env import AWS_V2
 
     if not AWS_V2.exists():

@@ -22,7 +22,7 @@ from plugin_sandbox import REPO, clean_env
 from support.sandbox_env import AWS_V1, AWS_V2, OUTSCALE_PROFILE_EU_WEST_2
 from support.emulator_process import emulator_fixture
 
-emulator = pytest.importorskip("osc_shim.emulator")
+emulator = pytest.importorskip("osc_emulator")
 pytest.importorskip("waitress")
 
 ACCOUNTS = {"AKIAROUTING000000001": ("routing-secret-1", "111122223333"),

@@ -12,7 +12,7 @@ from support.emulator_process import emulator_fixture
 
 from plugin_sandbox import BIN
 
-emulator = pytest.importorskip("osc_shim.emulator")
+emulator = pytest.importorskip("osc_emulator")
 pytest.importorskip("waitress")
 
 OWNER = ("AKOWNER0000000000001", "owner-secret", "123456789012")

@@ -176,7 +176,7 @@ class Setup:
     def _older(self) -> str:
         cloud = self.emu.cloud
         if self.operation == "ExportImage":
-            from osc_shim.emulator.exports import create_image_export_task
+            from osc_emulator.exports import create_image_export_task
 
             params = self.params()
             with cloud.lock:
@@ -199,7 +199,7 @@ class Setup:
             return {"Name": self.name, "RootDeviceName": "/dev/sda1", "Architecture": "x86_64",
                     "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": self.snapshot}}]}
         if op == "CreateImage":
-            from osc_shim.emulator import default_vm_id
+            from osc_emulator import default_vm_id
 
             return {"InstanceId": default_vm_id(ACCOUNT), "Name": self.name}
         if op == "CopyImage":
@@ -333,14 +333,14 @@ def table(outcomes) -> str:
 
 def shim_driver(emu, warnings: Optional[list] = None):
     """The shim core in this process (what both front ends call)."""
-    from osc_shim import service
+    from osc_shim import core
     from osc_shim.errors import Ec2Error
 
     from reliability_env import credentials
 
     def run(operation, params):
         try:
-            result = service.call(operation, params, region=emu.region, credentials=credentials(),
+            result = core.call(operation, params, region=emu.region, credentials=credentials(),
                                   warn=(warnings.append if warnings is not None else None))
         except Ec2Error as err:
             return False, None, err.code, err.message

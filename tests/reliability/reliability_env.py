@@ -45,7 +45,7 @@ def credentials(access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY):
 
 
 def start(**options):
-    from osc_shim.emulator import start_emulator
+    from osc_emulator import start_emulator
 
     return start_emulator(accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT)}, region=REGION, **options)
 
@@ -81,7 +81,7 @@ class InProcessOapi:
     """
 
     def __init__(self, cloud=None):
-        from osc_shim.emulator import Cloud
+        from osc_emulator import Cloud
 
         self.cloud = cloud or Cloud({ACCESS_KEY: (SECRET_KEY, ACCOUNT)}, REGION, pending_reads=0, export_reads=10 ** 6)
         self.caller = self.cloud.account_by_key(ACCESS_KEY)
@@ -94,8 +94,8 @@ class InProcessOapi:
     def perform(self, call, plan=None, *, warn=None, retried=False, budget=None, invocation=None):
         import copy
 
-        from osc_shim.emulator import app, schema
-        from osc_shim.emulator.faults import ApiError
+        from osc_emulator import app, schema
+        from osc_emulator.errors import ApiError
         from osc_shim.errors import OapiError
 
         self.actions.append(call.action)

@@ -3,7 +3,7 @@ bench/fuzz_bench.py run them; the bench with far more examples).
 
 Properties:
 
-- ``translation``: ``osc_shim.service.call(op, params)`` for every operation the shim translates, with
+- ``translation``: ``osc_shim.core.call(op, params)`` for every operation the shim translates, with
   params drawn from botocore's EC2 model (right types, adversarial values: huge, unicode, control
   characters, near-valid IDs and URLs), from valid params with members mutated, and from junk
   (wrong types, nested lists and dicts) -- answered by a real OAPI implementation (the emulator's
@@ -38,9 +38,9 @@ def model():
 
 @functools.lru_cache(maxsize=1)
 def operations() -> tuple:
-    from osc_shim import service
+    from osc_shim import core
 
-    return tuple(sorted(service.SUPPORTED))
+    return tuple(sorted(core.SUPPORTED))
 
 
 # -- values ---------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def valid_params_table() -> dict:
     bdm = [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": KNOWN["snapshot"], "VolumeSize": 10}}]
     import time
 
-    from osc_shim.emulator import default_vm_id, oos
+    from osc_emulator import default_vm_id, oos
 
     # the disk object Cloud.fresh() stores, pre-signed as the emulator's OOS signs
     disk_url = oos.presigned_url(REGION, KNOWN["bucket"], "disk.raw", oos.SEVEN_DAYS, now=time.time())
@@ -233,7 +233,7 @@ class Cloud:
                                         "DeleteOnVmDeletion": True}}]}]})
         cloud.create_bucket(KNOWN["bucket"])
         cloud.put_object(KNOWN["bucket"], "disk.raw", b"\0" * 4096)
-        from osc_shim.emulator.state import ExportTask
+        from osc_emulator.models import ExportTask
 
         cloud.export_tasks[KNOWN["task"]] = ExportTask(KNOWN["task"], ACCOUNT, KNOWN["image"], "raw", KNOWN["bucket"],
                                                        "x/", cloud.now())
@@ -251,12 +251,12 @@ def check_ec2_error(err) -> None:
 
 def translation(cloud: Cloud, operation: str, params) -> str:
     """One example of the translation property; returns the outcome ('ok' or the error code)."""
-    from osc_shim import service
+    from osc_shim import core
     from osc_shim.errors import Ec2Error
 
     oapi = cloud.fresh()
     try:
-        result = service.call(operation, params, region=REGION, credentials=credentials(), client=oapi,
+        result = core.call(operation, params, region=REGION, credentials=credentials(), client=oapi,
                               warn=lambda message: None)
     except Ec2Error as err:
         check_ec2_error(err)
@@ -274,7 +274,7 @@ class GatewayUnderTest:
     """The gateway's WSGI app, translating with the real shim onto the in-process cloud."""
 
     def __init__(self, cloud: Cloud):
-        from osc_shim import service
+        from osc_shim import core
         from osc_shim.gateway.app import create_app
 
         self.cloud = cloud
@@ -282,10 +282,10 @@ class GatewayUnderTest:
 
         def call(operation, params, **kw):
             kw["client"] = self.current
-            return service.call(operation, params, **kw)
+            return core.call(operation, params, **kw)
 
         self.app = create_app(credentials=credentials(), region=REGION, forward=False, call=call,
-                              supported=lambda: service.SUPPORTED)
+                              supported=lambda: core.SUPPORTED)
 
     def request(self, body: bytes, *, query: str = "", method: str = "POST",
                 content_type: str = "application/x-www-form-urlencoded; charset=utf-8", sign: bool = True):
@@ -339,13 +339,13 @@ JUNK_KEYS = st.one_of(
 @st.composite
 def form_bodies(draw):
     """(body bytes, query string, method, content type): model-driven, mutated, or raw junk."""
-    from osc_shim import service
+    from osc_shim import core
 
     how = draw(st.sampled_from(["model", "model", "mutated", "pairs", "bytes", "encoding"]))
     method = draw(st.sampled_from(["POST"] * 9 + ["GET"]))
     ctype = draw(st.sampled_from(["application/x-www-form-urlencoded; charset=utf-8"] * 8 +
                                  ["application/x-www-form-urlencoded", "text/plain", "application/json", ""]))
-    op = draw(st.sampled_from(sorted(service.SUPPORTED) + ["DescribeRegions", "NoSuchAction"]))
+    op = draw(st.sampled_from(sorted(core.SUPPORTED) + ["DescribeRegions", "NoSuchAction"]))
     pairs = []
     if how in ("model", "mutated"):
         if op in operations():
@@ -390,7 +390,7 @@ def gateway_request(gateway: GatewayUnderTest, body: bytes, query: str, method: 
 
     from botocore.parsers import create_parser
 
-    from osc_shim.gateway import query_protocol as qp
+    from osc_shim.gateway import ec2_model
 
     status, headers, answer = gateway.request(body, query=query, method=method, content_type=ctype)
     assert b"Traceback" not in answer
@@ -398,7 +398,7 @@ def gateway_request(gateway: GatewayUnderTest, body: bytes, query: str, method: 
     root = ET.fromstring(answer)
     if status < 300:
         action = root.tag.rsplit("}", 1)[-1][: -len("Response")]
-        shape = qp.operation_model(action).output_shape
+        shape = ec2_model.operation_model(action).output_shape
         create_parser("ec2").parse({"body": answer, "headers": {}, "status_code": status}, shape)
         return "ok"
     parsed = create_parser("ec2").parse({"body": answer, "headers": {}, "status_code": status}, None)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from osc_shim.emulator.fault_injection import KINDS
+from osc_emulator.fault_injection import KINDS
 
 from reliability_env import ACCESS_KEY, HOLD, REGION, SECRET_KEY
 from test_secrets import assert_clean, aws, manifest_url, secrets_of, serve_debug  # noqa: F401  (aws: a fixture)

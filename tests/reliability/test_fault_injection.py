@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from osc_shim.emulator.fault_injection import FaultSpecError, KINDS, rule_from, rule_from_text
+from osc_emulator.fault_injection import FaultSpecError, KINDS, rule_from, rule_from_text
 from osc_shim.signing import sign_headers
 
 from reliability_env import ACCESS_KEY, REGION, SECRET_KEY, images_named, snapshot
@@ -197,7 +197,7 @@ def test_the_emulator_command_takes_faults(tmp_path):
 
     from click.testing import CliRunner
 
-    from osc_shim.emulator.command import emulator
+    from osc_emulator.command import emulator
     from reliability_env import clean_env
     from support.sandbox_env import OSC_SHIM
 

@@ -52,7 +52,7 @@ def test_the_valid_bases_do_succeed(cloud):
 
 
 def test_wrong_types_name_the_parameter(cloud):
-    from osc_shim import service
+    from osc_shim import core
     from osc_shim.errors import Ec2Error
 
     from reliability_env import credentials
@@ -62,7 +62,7 @@ def test_wrong_types_name_the_parameter(cloud):
                            (dict(root, BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": [1, 2]}]), "Ebs"),
                            ([1, 2, 3], "input")]:
         with pytest.raises(Ec2Error) as err:
-            service.call("RegisterImage", params, region="eu-west-2", credentials=credentials(),
+            core.call("RegisterImage", params, region="eu-west-2", credentials=credentials(),
                          client=cloud.fresh())
         assert err.value.code in ("InvalidParameterValue", "MissingParameter", "InvalidParameter"), err.value
         assert needle in err.value.message
@@ -75,7 +75,7 @@ def test_the_gateway_stays_up_under_hostile_requests(cloud):
 
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
-    from osc_shim.gateway.serve import GatewayServer
+    from osc_shim.gateway.server import GatewayServer
 
     from reliability_env import REGION, credentials
 

@@ -25,7 +25,7 @@ GATEWAY_CASES = SHORT + tuple(c for c in CASES if c.label in ("stall", "not-json
 def gateway(emu, fast):
     pytest.importorskip("boto3")
     from osc_shim.gateway.app import create_app
-    from osc_shim.gateway.serve import GatewayServer
+    from osc_shim.gateway.server import GatewayServer
 
     app = create_app(credentials=credentials(), region=REGION, forward=False)
     server = GatewayServer(app, host="127.0.0.1", port=0, threads=8, grace=1.0)

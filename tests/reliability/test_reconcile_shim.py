@@ -42,11 +42,11 @@ def test_the_issue_10_case_a_60_s_old_image_from_another_snapshot(emu, fast, kin
     """Register A (snapshot A), then the name from snapshot B with one fault: EC2's Duplicate, never A's ID."""
     from reliability_env import credentials, images_named, snapshot
 
-    from osc_shim import service
+    from osc_shim import core
     from osc_shim.errors import Ec2Error
 
     def register(snap):
-        return service.call("RegisterImage", {"Name": f"taken {kind}", "RootDeviceName": "/dev/sda1",
+        return core.call("RegisterImage", {"Name": f"taken {kind}", "RootDeviceName": "/dev/sda1",
                                               "BlockDeviceMappings": [{"DeviceName": "/dev/sda1",
                                                                        "Ebs": {"SnapshotId": snap}}]},
                             region=emu.region, credentials=credentials())
@@ -85,11 +85,11 @@ def test_a_genuine_duplicate_is_still_a_duplicate(emu, fast):
     """An old image with the name: after a lost answer the shim does not pass it off as the new one."""
     from reliability_env import credentials, images_named, snapshot
 
-    from osc_shim import service
+    from osc_shim import core
     from osc_shim.errors import Ec2Error
 
     def register(name):
-        return service.call("RegisterImage", {"Name": name, "RootDeviceName": "/dev/sda1", "BlockDeviceMappings": [
+        return core.call("RegisterImage", {"Name": name, "RootDeviceName": "/dev/sda1", "BlockDeviceMappings": [
             {"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": snapshot(emu.cloud)}}]}, region=emu.region,
             credentials=credentials())
 
@@ -108,13 +108,13 @@ def test_an_sdk_retry_reaching_the_shim_finds_the_first_image(emu, fast):
     the first attempt saw before sending, a duplicate name then means 'already done'."""
     from reliability_env import credentials, images_named, snapshot
 
-    from osc_shim import service
+    from osc_shim import core
 
     params = {"Name": "sdk retried", "RootDeviceName": "/dev/sda1",
               "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": snapshot(emu.cloud)}}]}
-    client = service.make_client(emu.region, credentials())  # the gateway's one shared client
-    first = service.call("RegisterImage", params, region=emu.region, client=client, invocation="inv-1")["ImageId"]
-    again = service.call("RegisterImage", params, region=emu.region, client=client, retried=True,
+    client = core.make_client(emu.region, credentials())  # the gateway's one shared client
+    first = core.call("RegisterImage", params, region=emu.region, client=client, invocation="inv-1")["ImageId"]
+    again = core.call("RegisterImage", params, region=emu.region, client=client, retried=True,
                          invocation="inv-1")
     assert again["ImageId"] == first and images_named(emu.cloud, "sdk retried") == [first]
 
@@ -124,14 +124,14 @@ def test_an_sdk_retry_without_its_first_look_never_takes_a_matching_image(emu, f
     went through another process), a matching image is not taken; the caller is told what to check."""
     from reliability_env import credentials, images_named, snapshot
 
-    from osc_shim import service
+    from osc_shim import core
     from osc_shim.errors import Ec2Error
 
     params = {"Name": "sdk retried elsewhere", "RootDeviceName": "/dev/sda1",
               "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": snapshot(emu.cloud)}}]}
-    first = service.call("RegisterImage", params, region=emu.region, credentials=credentials())["ImageId"]
+    first = core.call("RegisterImage", params, region=emu.region, credentials=credentials())["ImageId"]
     with pytest.raises(Ec2Error) as err:
-        service.call("RegisterImage", params, region=emu.region, credentials=credentials(), retried=True,
+        core.call("RegisterImage", params, region=emu.region, credentials=credentials(), retried=True,
                      invocation="inv-2")
     assert first in err.value.message and "describe-images" in err.value.message, err.value.message
     # an older image from another snapshot under SDK retries: EC2's Duplicate (the 900 s window takes nothing)
@@ -139,7 +139,7 @@ def test_an_sdk_retry_without_its_first_look_never_takes_a_matching_image(emu, f
     with emu.cloud.lock:
         emu.cloud.images[first].created_at -= 600
     with pytest.raises(Ec2Error) as err:
-        service.call("RegisterImage", other, region=emu.region, credentials=credentials(), retried=True)
+        core.call("RegisterImage", other, region=emu.region, credentials=credentials(), retried=True)
     assert err.value.code == "InvalidAMIName.Duplicate", err.value.message
     assert images_named(emu.cloud, "sdk retried elsewhere") == [first]
 
@@ -148,17 +148,17 @@ def test_an_sdk_retry_without_its_first_look_never_takes_a_matching_image(emu, f
 def test_a_snapshot_whose_answer_was_lost_is_made_once(emu, fast, fault):
     from reliability_env import ACCOUNT, credentials
 
-    from osc_shim import service
-    from osc_shim.emulator import default_vm_id
+    from osc_shim import core
+    from osc_emulator import default_vm_id
 
     volume = emu.cloud.vms[default_vm_id(ACCOUNT)].volume_ids[0]
     emu.inject(fault, "CreateSnapshot")
-    made = service.call("CreateSnapshot", {"VolumeId": volume, "Description": f"lost {fault}"},
+    made = core.call("CreateSnapshot", {"VolumeId": volume, "Description": f"lost {fault}"},
                         region=emu.region, credentials=credentials())
     same = [s.snapshot_id for s in emu.cloud.snapshots.values() if s.description == f"lost {fault}"]
     assert same == [made["SnapshotId"]]
     # a delete whose answer is lost after it happened is a success, not InvalidSnapshot.NotFound
     emu.inject("reset-after", "DeleteSnapshot")
-    assert service.call("DeleteSnapshot", {"SnapshotId": made["SnapshotId"]}, region=emu.region,
+    assert core.call("DeleteSnapshot", {"SnapshotId": made["SnapshotId"]}, region=emu.region,
                         credentials=credentials()) == {}
     assert made["SnapshotId"] not in emu.cloud.snapshots

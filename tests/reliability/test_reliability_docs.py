@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from osc_shim.emulator.fault_injection import KINDS
+from osc_emulator.fault_injection import KINDS
 from osc_shim.oapi.retry import SETTINGS, RetryPolicy, THROTTLING_CODES
 
 from reliability_env import REPO

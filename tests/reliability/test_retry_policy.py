@@ -11,7 +11,8 @@ import pytest
 from osc_shim.errors import Ec2Error, OapiError, to_ec2
 from osc_shim.oapi.client import CallFailed, OapiClient, TransportError
 from osc_shim.oapi.retry import RetryPolicy, RetryQuota, classify, policy_from
-from osc_shim.operations.base import Call
+from osc_shim.operations.engine import Call
+from osc_shim.core import Reconciliation
 from osc_shim.operations.reconcile import PLANS
 
 from reliability_env import credentials
@@ -195,14 +196,14 @@ def test_deletes_whose_first_attempt_was_lost_succeed():
     """DeleteImage repeated after a lost answer meets 'no such image': the first attempt did it."""
     client = Scripted([RESET, oapi(400, "5023", "InvalidResource", "no such image")])
     call = Call("DeleteImage", {"ImageId": "ami-12345678"}, idempotent=True)
-    answer = client.perform(call, PLANS["DeleteImage"])
+    answer = client.perform(call, Reconciliation(PLANS["DeleteImage"]))
     assert "Errors" not in answer and len(client.sent) == 2
 
 
 def test_a_delete_of_an_unknown_image_is_still_an_error():
     client = Scripted([oapi(400, "5023", "InvalidResource", "no such image")])
     with pytest.raises(OapiError) as err:
-        client.perform(Call("DeleteImage", {"ImageId": "ami-12345678"}, idempotent=True), PLANS["DeleteImage"])
+        client.perform(Call("DeleteImage", {"ImageId": "ami-12345678"}, idempotent=True), Reconciliation(PLANS["DeleteImage"]))
     assert err.value.code == "5023"
 
 

@@ -67,7 +67,7 @@ def test_the_table_reaches_the_members_it_names():
 @pytest.mark.parametrize("operation,path,rule", CASES, ids=lambda v: ".".join(v) if isinstance(v, tuple) else
                          (v if isinstance(v, str) else ""))
 def test_every_limited_member_is_refused_one_past_its_limit_and_nothing_is_sent(operation, path, rule):
-    from osc_shim import service
+    from osc_shim import core
     from osc_shim.errors import Ec2Error
 
     from reliability_env import InProcessOapi
@@ -77,7 +77,7 @@ def test_every_limited_member_is_refused_one_past_its_limit_and_nothing_is_sent(
     over = params_at(input_shape(operation), path, "x" * (rule.most + 1))
     params[path[0]] = over[path[0]]
     with pytest.raises(Ec2Error) as err:
-        service.call(operation, params, region=REGION, client=oapi)
+        core.call(operation, params, region=REGION, client=oapi)
     assert err.value.code == rule.code, err.value.message
     assert path[-1] in err.value.message and f"{rule.most + 1} characters" in err.value.message
     assert len(err.value.message) < MESSAGE_MOST and "x" * 65 not in err.value.message
@@ -127,12 +127,12 @@ def test_a_key_with_100k_dots_gets_a_short_error(gateway):
 @pytest.mark.parametrize("status,code", [(413, "InvalidParameterValue"), (403, "Unavailable"),
                                          (502, "Unavailable")])
 def test_oapi_413_and_non_json_answers_become_ec2_codes(emu, fast, status, code):
-    from osc_shim import service
+    from osc_shim import core
     from osc_shim.errors import Ec2Error
 
     emu.inject("not-json", "ReadImages", times=None, status=status)
     with pytest.raises(Ec2Error) as err:
-        service.call("DescribeImages", {"Owners": ["self"]}, region=emu.region, credentials=credentials())
+        core.call("DescribeImages", {"Owners": ["self"]}, region=emu.region, credentials=credentials())
     assert err.value.code == code and err.value.code != "InvalidResponse", err.value.message
     assert f"HTTP {status}" in err.value.message
 

@@ -21,7 +21,7 @@ import pytest
 @contextlib.contextmanager
 def emulators() -> Iterator[Callable]:
     """``make(**options)`` starts an emulator (``start_emulator``'s options); all are stopped on exit."""
-    emulator = pytest.importorskip("osc_shim.emulator")
+    emulator = pytest.importorskip("osc_emulator")
     pytest.importorskip("waitress")
     started = []
 

@@ -38,13 +38,13 @@ class AnswerChecker:
 
         from botocore.parsers import create_parser
 
-        from osc_shim.gateway import query_protocol as qp
+        from osc_shim.gateway import ec2_model, query_parse, query_serialize
 
         size = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(size) if size else b""
         environ["wsgi.input"] = io.BytesIO(body)
         try:
-            pairs = qp.decode_form(environ.get("QUERY_STRING", "")) + qp.decode_form(body)
+            pairs = query_parse.decode_form(environ.get("QUERY_STRING", "")) + query_parse.decode_form(body)
         except Exception:
             pairs = []
         action = next((v for k, v in pairs if k == "Action"), None)
@@ -63,13 +63,13 @@ class AnswerChecker:
             self._check_sts(action, status, answer)
             return chunks
         try:
-            shape = qp.operation_model(action).output_shape if action in qp.operation_names() else None
+            shape = ec2_model.operation_model(action).output_shape if action in ec2_model.operation_names() else None
             parsed = create_parser("ec2").parse({"body": answer, "headers": {}, "status_code": status}, shape)
             root = ET.fromstring(answer)
             forwarded = environ.get("osc_shim.gateway.route") == "fcu"
             if not forwarded:
                 if status < 300:
-                    assert root.tag == "{%s}%sResponse" % (qp.EC2_NAMESPACE, action), root.tag
+                    assert root.tag == "{%s}%sResponse" % (query_serialize.EC2_NAMESPACE, action), root.tag
                     assert parsed["ResponseMetadata"]["RequestId"]
                 else:
                     assert root.tag == "Response" and parsed["Error"]["Code"], answer[:200]
@@ -115,7 +115,7 @@ def serve_gateway(*, access_key: str = AK, secret_key: str = SK, region: str = R
     from botocore.credentials import Credentials
 
     from osc_shim.gateway.app import create_app
-    from osc_shim.gateway.serve import GatewayServer
+    from osc_shim.gateway.server import GatewayServer
 
     if call is not None and supported is None:
         supported = frozenset()

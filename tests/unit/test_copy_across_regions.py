@@ -8,7 +8,7 @@ import pytest
 
 from osc_shim.errors import Ec2Error
 from osc_shim.operations import copy_across_regions as plan
-from osc_shim.operations.lifecycle import check_copy
+from osc_shim.operations.create_copy_deregister import check_copy
 from osc_shim.progress import Reporter
 
 PARAMS = {"SourceImageId": "ami-12345678", "SourceRegion": "eu-west-2", "Name": "copy", "ClientToken": "t"}

@@ -40,3 +40,53 @@ def test_boot_mode_only_where_one_was_set():
 def test_every_image_reports_sriov_simple_and_no_ena():
     image = to_ec2_image(OAPI_IMAGE)
     assert image["SriovNetSupport"] == "simple" and "EnaSupport" not in image
+
+
+def _read_the_table(image) -> dict:
+    """IMAGE_FIELDS read field by field, as the table says (what the compiled ``to_ec2_image`` must do)."""
+    from osc_shim.operations.image_shape import CONSTANT_FIELDS, DEFAULTS, IMAGE_FIELDS
+    from osc_shim.operations.placeholders import is_symbolic
+
+    out = {}
+    for ec2_name, oapi_name, convert in IMAGE_FIELDS:
+        value = image
+        for part in oapi_name.split("."):
+            value = value.get(part) if value is not None else None
+        if is_symbolic(value):
+            out[ec2_name] = value
+        elif value is None:
+            if ec2_name in DEFAULTS:
+                out[ec2_name] = DEFAULTS[ec2_name]
+        else:
+            value = convert(value) if convert is not None else value
+            if value is not None:
+                out[ec2_name] = value
+    out.update(CONSTANT_FIELDS)
+    return out
+
+
+def test_the_compiled_conversion_reads_the_table_in_its_order():
+    import random
+
+    from osc_shim.operations.placeholders import Symbolic
+
+    rng = random.Random(11)
+    cases = [OAPI_IMAGE, {}, {"PermissionsToLaunch": None}, {"PermissionsToLaunch": {}}, Symbolic("ReadImages.Images[*]"),
+             {"ImageId": Symbolic("CreateImage.Image.ImageId"), "PermissionsToLaunch": Symbolic("P"), "Tags": []}]
+    for _ in range(200):
+        cases.append({key: value for key, value in OAPI_IMAGE.items() if rng.random() < 0.6}
+                     | {key: rng.choice(["", None, [], {}, "x", True, False]) for key in rng.sample(list(OAPI_IMAGE), 3)
+                        if key not in ("BlockDeviceMappings", "Tags", "PermissionsToLaunch", "StateComment",
+                                       "BootModes", "ProductCodes", "CreationDate")})
+    for image in cases:
+        try:
+            expected = _read_the_table(image)
+        except Exception as exc:  # a value the conversions refuse: refused the same way
+            kind = type(exc)
+            try:
+                to_ec2_image(image)
+            except kind:
+                continue
+            raise AssertionError(f"{image!r} converted, the table refuses it ({exc!r})") from None
+        got = to_ec2_image(image)
+        assert got == expected and list(got) == list(expected), image

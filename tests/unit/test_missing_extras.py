@@ -36,6 +36,7 @@ def osc_shim_without(tmp_path, modules, *args):
 @pytest.mark.parametrize("blocked, args, extra", [
     (["osc_sdk_python"], ["emulator", "--port", "0"], "emulator"),
     (["yaml"], ["emulator", "--port", "0"], "emulator"),
+    (["openapi_schema_validator"], ["emulator", "--port", "0"], "emulator"),
     (["waitress"], ["emulator", "--port", "0"], "emulator"),
     (["waitress"], ["serve", "--port", "0"], "gateway"),
     (["awscli"], ["translate", "--", "aws", "ec2", "describe-images"], "cli"),
@@ -65,11 +66,12 @@ def test_extras_table_matches_pyproject():
     """Every module the extras table names comes from the extra of the same name in pyproject.toml."""
     import tomllib
 
-    from osc_shim.extras import EXTRAS
+    from osc_shim.cli.extras import EXTRAS
     from support.sandbox_env import REPO
 
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    distribution = {"osc_sdk_python": "osc-sdk-python", "yaml": "pyyaml", "waitress": "waitress", "awscli": "awscli"}
+    distribution = {"osc_sdk_python": "osc-sdk-python", "yaml": "pyyaml", "waitress": "waitress", "awscli": "awscli",
+                    "openapi_schema_validator": "openapi-schema-validator", "jsonschema": "jsonschema"}
     for extra, modules in EXTRAS.items():
         names = {d.split(">")[0].split("[")[0].strip().lower() for d in declared[extra]}
         assert {distribution[m] for m in modules} <= names, extra

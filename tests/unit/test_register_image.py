@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from osc_shim.errors import Ec2Error, OapiError
-from osc_shim.operations.base import Context, drive
-from osc_shim.operations.images import register_image
+from osc_shim.operations.engine import Context, drive, run as run_translator
+from osc_shim.operations.register_image import register_image
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
 FRESH = int(NOW.timestamp()) + 3600
@@ -29,7 +29,7 @@ def run(params, answers=None, warnings=None):
         return answer
 
     ctx = Context(region="eu-west-2", now=NOW, warn=(warnings.append if warnings is not None else lambda m: None))
-    return drive(register_image(params, ctx), perform), calls
+    return run_translator(register_image, params, ctx, perform), calls
 
 
 def error_of(params, **kw):

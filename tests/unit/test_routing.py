@@ -236,3 +236,16 @@ def test_every_answer_is_a_decision_and_outscale_never_means_aws(command, explic
         assert "amazonaws.com" not in target.endpoint_url or target.endpoint_url in (explicit, configured)
         if regions.is_outscale_url(target.endpoint_url):
             assert routing.check_outscale_endpoint(target.endpoint_url)[1] == target.region
+
+
+def test_copy_kind_leaves_an_ill_typed_source_region_to_the_translator():
+    """A SourceRegion that is not a string (code calling core.call directly) is not a routing question:
+    the copy stays direct, and core answers EC2's InvalidParameterValue, never a TypeError."""
+    from osc_shim import core, routing
+    from osc_shim.errors import Ec2Error
+
+    params = {"SourceImageId": "ami-12345678", "SourceRegion": [None], "Name": "copy"}
+    assert routing.copy_kind("CopyImage", params, "eu-west-2") == "direct"
+    with pytest.raises(Ec2Error) as err:
+        core.call("CopyImage", params, region="eu-west-2", credentials=None)
+    assert err.value.code == "InvalidParameterValue" and "SourceRegion" in err.value.message

@@ -10,8 +10,8 @@ One request, start to end, and nothing kept afterwards:
    gateway serves every OUTSCALE region; a region OUTSCALE does not have gets EC2's
    ``SignatureDoesNotMatch`` naming the regions that exist;
 3. ``Action`` read; an action the shim translates (``osc_shim.routing.is_translated``)
-   is parsed into botocore-shaped params (``query_protocol``), handed to
-   ``osc_shim.service.call`` and its result written as EC2's XML; any other
+   is parsed into botocore-shaped params (``query_parse``), handed to
+   ``osc_shim.core.call`` and its result written as EC2's XML (``query_serialize``); any other
    action of the EC2 model is forwarded to FCU re-signed (``forward``), or
    refused with ``UnsupportedOperation`` when forwarding is off.  A request signed
    for ``sts`` may only be ``GetCallerIdentity``, answered through OAPI's
@@ -45,14 +45,16 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import quote, urlencode
 
 from osc_shim import regions, routing
 from osc_shim.errors import Ec2Error
-from osc_shim.gateway import query_protocol as qp
+from osc_shim.gateway import query_parse, query_serialize
 from osc_shim.gateway import sts
 from osc_shim.gateway.auth import Verifier, mismatch, resolve_credentials
+from osc_shim.gateway.ec2_model import operation_names, service_model
 from osc_shim.gateway.forward import Forwarder
 
 log = logging.getLogger("osc_shim.gateway")
@@ -61,16 +63,14 @@ access_log = logging.getLogger("osc_shim.gateway.access")
 DEFAULT_MAX_BODY = 1024 * 1024  # bytes; EC2 Query requests are small (UserData is <= 16 KiB)
 XML_CONTENT_TYPE = "text/xml;charset=UTF-8"
 _FORM = "application/x-www-form-urlencoded"
-_STATUS_TEXT = {
-    200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 409: "Conflict", 412: "Precondition Failed", 413: "Payload Too Large",
-    429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
 
 
 def _status_line(code: int) -> str:
-    return f"{code} {_STATUS_TEXT.get(code, 'Status')}"
+    """``413 Request Entity Too Large``: the reason phrase is ``http.HTTPStatus``'s."""
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:  # a status FCU answered that Python does not name
+        return f"{code} Status"
 
 
 def mask_key(access_key: Optional[str]) -> str:
@@ -87,7 +87,7 @@ class GatewayConfig:
     forward: bool = True
     fcu_endpoint: Optional[str] = None    # None: OSC_ENDPOINT_FCU, else https://fcu.{region}.outscale.com
     max_body: int = DEFAULT_MAX_BODY
-    call: Optional[Callable] = None       # None: osc_shim.service.call
+    call: Optional[Callable] = None       # None: osc_shim.core.call
     supported: Optional[Callable[[], frozenset]] = None  # None: routing.is_translated, asked per request
 
 
@@ -107,10 +107,10 @@ class Gateway:
         self._forwarders = {}  # region -> Forwarder (FCU of the region the request is signed for)
         self._make_client = None
         if config.call is None:
-            from osc_shim import service
+            from osc_shim import core
 
-            self._call = service.call
-            self._make_client = service.make_client
+            self._call = core.call
+            self._make_client = core.make_client
         else:
             self._call = config.call
         if config.supported is None:
@@ -118,7 +118,7 @@ class Gateway:
         else:
             self._is_translated = lambda action: action in config.supported()
         self._clients = {}  # region -> one OAPI client (a connection pool) shared by the worker threads
-        qp.operation_names()  # load botocore's model now, not on the first request
+        operation_names()  # load botocore's model now, not on the first request
         self._lock = threading.Lock()
         self.in_flight = 0  # requests inside the app (read by the server for graceful shutdown)
 
@@ -135,7 +135,7 @@ class Gateway:
             log.exception("request %s (%s) failed", request_id, info["action"])
             err = Ec2Error("InternalError", "An internal error has occurred.", 500)
             info["code"] = err.code
-            status, headers, body = err.status, [], qp.serialize_error(err, request_id)
+            status, headers, body = err.status, [], query_serialize.serialize_error(err, request_id)
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -156,7 +156,7 @@ class Gateway:
         except Ec2Error as err:
             info["code"] = err.code
             headers = [("Allow", "GET, POST")] if err.status == 405 else []
-            serialize = sts.serialize_error if info.get("api") == "sts" else qp.serialize_error
+            serialize = sts.serialize_error if info.get("api") == "sts" else query_serialize.serialize_error
             return err.status, headers, serialize(err, request_id)
 
     def _dispatch(self, environ, request_id: str, info: dict):
@@ -174,7 +174,7 @@ class Gateway:
         if body and content_type and not content_type.lower().startswith(_FORM):
             raise Ec2Error("InvalidParameterValue", f"Content-Type {content_type[:60]!r} is not supported: "
                                                     f"EC2 Query requests are {_FORM}.")
-        pairs = qp.decode_form(query) + qp.decode_form(body) if query else qp.decode_form(body)
+        pairs = query_parse.decode_form(query) + query_parse.decode_form(body) if query else query_parse.decode_form(body)
         if signed_for in routing.LOCALLY_ANSWERED:  # not EC2's model: only the action matters
             action = info["action"] = next((v for k, v in pairs if k == "Action"), "-")[:80]
             if not routing.is_translated(action, signed_for):
@@ -185,19 +185,19 @@ class Gateway:
                                 api=signed_for, **self._client_for(region, headers))
             return 200, [], sts.serialize_result(action, result, request_id)
 
-        action, rest = qp.split_action(pairs)
+        action, rest = query_parse.split_action(pairs)
         info["action"] = action
 
         if self._is_translated(action):
             info["route"] = "shim"
             log.debug("%s %s: route shim (translated to OAPI calls)", request_id, action)
-            params = qp.parse_params(action, rest)
+            params = query_parse.parse_params(action, rest)
             warnings = []
             result = self._call(action, params, region=region, credentials=self.config.credentials,
                                 warn=warnings.append, **self._client_for(region, headers))
             for message in warnings:
                 log.warning("%s %s: %s", request_id, action, message)
-            return 200, [], qp.serialize_result(action, result, request_id)
+            return 200, [], query_serialize.serialize_result(action, result, request_id)
 
         if not self.config.forward:
             raise Ec2Error("UnsupportedOperation",
@@ -208,14 +208,14 @@ class Gateway:
         if method == "POST" and not query:
             payload = body
         else:  # GET, or parameters split between query and body: send them all as a form body
-            version = next((v for k, v in pairs if k == "Version"), qp.service_model().api_version)
+            version = next((v for k, v in pairs if k == "Version"), service_model().api_version)
             payload = urlencode([("Action", action), ("Version", version)] + rest).encode()
         status, answer_headers, answer = self._forwarder(region).forward(payload, content_type or None,
                                                                            headers.get("user-agent"))
         return status, answer_headers, answer
 
     def _client_for(self, region: str, headers: dict) -> dict:
-        """Extra arguments of ``service.call``: the region's shared OAPI client, and whether the SDK retries."""
+        """Extra arguments of ``core.call``: the region's shared OAPI client, and whether the SDK retries."""
         if not self._make_client:
             return {}
         # An SDK retry (amz-sdk-request: attempt=2...) may repeat a create that already happened; the

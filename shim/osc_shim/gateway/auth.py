@@ -2,8 +2,9 @@
 
 The gateway runs with one set of credentials (a profile's credential chain, or
 explicit keys) and serves only requests signed with them.  The signature is
-recomputed with botocore's own ``SigV4Auth`` over exactly what the client
-signed: the method, the raw path and query string, the headers named in
+recomputed by the shim's SigV4 (``osc_shim.signing``, canonicalised as botocore's
+``SigV4Auth`` does; botocore's own signer for non-ASCII header values) over
+exactly what the client signed: the method, the raw path and query string, the headers named in
 ``SignedHeaders`` as received (``Host`` included, port and all), the raw body
 bytes, and the client's timestamp (``X-Amz-Date``, not "now").  The comparison
 uses ``hmac.compare_digest``.
@@ -37,9 +38,9 @@ import hmac
 import os
 import re
 from typing import Mapping, Optional
-from urllib.parse import quote, unquote_plus, urlsplit
+from urllib.parse import quote, urlsplit
 
-from osc_shim import routing
+from osc_shim import routing, signing
 from osc_shim.errors import Ec2Error
 
 MAX_SKEW = _dt.timedelta(minutes=15)
@@ -165,17 +166,6 @@ def _canonical_url_query(query: str) -> str:
     return "&".join(f"{key}={value}" for key, value in sorted(pairs))
 
 
-def _canonical_query(raw_query: str) -> str:
-    """The query string as SigV4 canonicalises it (decoded, re-encoded, sorted)."""
-    pairs = []
-    for part in raw_query.split("&"):
-        if not part:
-            continue
-        key, _, value = part.partition("=")
-        pairs.append((quote(unquote_plus(key), safe="-_.~"), quote(unquote_plus(value), safe="-_.~")))
-    return "&".join(f"{k}={v}" for k, v in sorted(pairs))
-
-
 class Verifier:
     """Checks inbound requests against the gateway's credentials.
 
@@ -268,17 +258,18 @@ class Verifier:
         candidates = [self._signature(frozen, m, stamp, method, path, query, headers, signed, body, None)]
         if query:
             candidates.append(self._signature(frozen, m, stamp, method, path, query, headers, signed, body,
-                                              _canonical_query(query)))
+                                              signing.canonical_query(query)))
         for expected in candidates:
             if hmac.compare_digest(expected.encode(), m["sig"].encode()):
                 return m["ak"], m["region"], m["service"]
         raise auth_failure("the request signature does not match; check the secret key and the signing method")
 
     def _signature(self, frozen, m, stamp, method, path, query, headers, signed, body, canonical_query) -> str:
-        """SigV4 of the request as the client signed it: byte for byte what botocore's ``SigV4Auth``
-        computes (``_botocore_signature``), without its per-request objects (an ``email.message``
-        header map, a signer, four HMACs for the signing key of the day).  Header values that are not
-        plain ASCII, and bodies that are not bytes, take botocore's own path."""
+        """SigV4 of the request as the client signed it, by the shim's SigV4 (``osc_shim.signing``) over
+        what botocore's ``SigV4Auth`` canonicalises: its path normalisation, its query string as the
+        client encoded it, the signed headers as received (a name listed twice signed twice, as
+        botocore's header map holds it), the declared payload hash.  Header values that are not plain
+        ASCII, and bodies that are not bytes, take botocore's own path (``_botocore_signature``)."""
         values = [headers[name] for name in signed]
         if not isinstance(body, bytes) or not all(v.isascii() for v in values):
             return self._botocore_signature(frozen, m, stamp, method, path, query, headers, signed, body,
@@ -289,32 +280,26 @@ class Verifier:
         parts = urlsplit(url)
         names = sorted(set(signed))
         if len(names) == len(signed):
-            trimmed = {name: " ".join(value.split()) for name, value in zip(signed, values)}
-            canonical_headers = "\n".join(f"{name}:{trimmed[name]}" for name in names)
-        else:  # a name listed twice is signed twice, as botocore's header map holds it twice
-            canonical_headers = "\n".join(
-                f"{name}:" + ",".join(" ".join(headers[name].split()) for _ in range(signed.count(name)))
-                for name in names)
+            signed_values = headers
+        else:
+            signed_values = {name: ",".join(" ".join(headers[name].split()) for _ in range(signed.count(name)))
+                             for name in names}
         if "x-amz-content-sha256" in names:
             payload = headers["x-amz-content-sha256"]
         else:
             payload = hashlib.sha256(body).hexdigest()  # that of b"" when the body is empty
-        canonical = "\n".join((method.upper(), _canonical_path(parts.path), _canonical_url_query(parts.query),
-                               canonical_headers + "\n", ";".join(names), payload))
+        canonical = signing.canonical_request(method.upper(), _canonical_path(parts.path), signed_values, names,
+                                              payload, _canonical_url_query(parts.query))
         date, region, service = stamp[0:8], m["region"], m["service"]
-        string_to_sign = "\n".join((ALGORITHM, stamp, f"{date}/{region}/{service}/aws4_request",
-                                    hashlib.sha256(canonical.encode("utf-8")).hexdigest()))
-        key = self._signing_key(frozen.secret_key, date, region, service)
-        return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+        return signing.signature_of(signing.AWS4, self._signing_key(frozen.secret_key, date, region, service),
+                                    stamp, f"{date}/{region}/{service}/{signing.AWS4.terminator}", canonical)
 
     def _signing_key(self, secret: str, date: str, region: str, service: str) -> bytes:
         """SigV4's signing key, derived once per day, region and service (and secret, which may rotate)."""
         cached = self._key_cache
         if cached is not None and cached[0] == secret and cached[1] == (date, region, service):
             return cached[2]
-        key = f"AWS4{secret}".encode()
-        for part in (date, region, service, "aws4_request"):
-            key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+        key = signing.signing_key(signing.AWS4, secret, date, region, service)
         self._key_cache = (secret, (date, region, service), key)
         return key
 

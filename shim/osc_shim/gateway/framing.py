@@ -41,11 +41,11 @@ def ec2_error_answer(status: int, reason: str, detail: str):
     """(status line, headers, body) of EC2's XML error for a request waitress could not frame."""
     from osc_shim.errors import Ec2Error, clip
 
-    from . import query_protocol as qp
+    from .query_serialize import serialize_error
 
     code = CODES.get(status, "InvalidRequest")
     message = f"The HTTP request could not be read: {reason}" + (f" ({clip(detail, 120)})" if detail else "") + "."
-    body = qp.serialize_error(Ec2Error(code, message, status), str(uuid.uuid4()))
+    body = serialize_error(Ec2Error(code, message, status), str(uuid.uuid4()))
     return f"{status} {reason}", [("Content-Type", "text/xml;charset=UTF-8")], body
 
 

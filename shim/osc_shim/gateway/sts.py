@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Mapping, Optional
 
 from osc_shim.errors import Ec2Error
-from osc_shim.gateway.query_protocol import XML_DECLARATION, xml_text
+from osc_shim.gateway.query_serialize import XML_DECLARATION, xml_text
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 

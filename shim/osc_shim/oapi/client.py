@@ -1,11 +1,7 @@
-"""OAPI client: signs (OSC4), posts JSON, parses answers and errors, retries safely, reconciles.
+"""OAPI client: the attempts of one call, its time budget, and what happens when an answer is lost.
 
-It uses botocore's HTTP session, so proxies, CA bundles and timeouts behave as
-in the AWS tools; botocore is imported lazily because inside the ``aws``
-process it is the CLI's own copy.
-
-``perform(call, plan)`` is what the shim's engine uses for each ``Call`` a
-translator yields:
+Sending one request is ``transport``'s; when to retry is ``retry``'s.  ``perform(call, plan)`` is
+what the shim's engine uses for each ``Call`` a translator yields:
 
 - every attempt is bounded (connect / read timeouts), every call too
   (``RetryPolicy.max_total``, retries, backoff and reconciliation included);
@@ -13,61 +9,46 @@ translator yields:
   failures (5xx, timeout, reset, garbled answer) only for idempotent calls
   (``retry.classify``), with AWS standard mode's backoff and retry quota;
 - a create whose answer was lost is never re-sent blindly: the call's plan
-  (``operations.reconcile``) looks up what it made; the resource found is
-  returned as if the answer had come, and the create is sent again only when
-  nothing was made;
+  looks up what it made; the resource found is returned as if the answer had
+  come, and the create is sent again only when nothing was made;
 - when the shim gives up, the error says what failed, after how many attempts
   and how long, and what was (or was not) created -- never a traceback.
+
+The plan is handed in by the caller (``osc_shim.core.Reconciliation``: the pure plans of
+``operations.reconcile`` run by the engine); this module knows only what it offers:
+
+- ``what(call)``, ``check_hint(call)``: words for messages;
+- ``finds`` / ``looks_before``: whether it can look up what a create made, and needs a first look;
+- ``before(call, read)`` -> what was there before sending (None: could not be read);
+- ``find(call, since, before, read)`` -> a verdict: ``.found`` (with ``.answer``, ``.resource_id``),
+  ``.unknown`` (with ``.reason``), neither: nothing was made;
+- ``conflict_codes``, ``gone_codes``, ``resend``, ``settle``, ``retry_window`` (seconds back a
+  client's own retry may have landed).
+
+``read(step)`` is the client's: an idempotent read with retries, within the call's budget.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
 import time
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable, Optional
-from urllib.parse import urlsplit
 
 from ..errors import Ec2Error, OapiError, to_ec2
-from ..signing import OSC4, sign_headers
+from ..signing import OSC4
 from .retry import (FINAL, THROTTLED, THROTTLING_CODES, TRANSIENT, UNSENT, Budget, RetryPolicy, RetryQuota,
                     classify)
+from .transport import Garbled, Transport, TransportError, encode
 
-try:  # 3x faster than json on large answers (a ReadImages of 1,000 images is ~750 KB); optional
-    from orjson import loads as _loads
-except ImportError:  # pragma: no cover - the standard library does the same, slower
-    _loads = json.loads
-
-USER_AGENT = "awscli-plugin-outscale/0.1"
 log = logging.getLogger("osc_shim.oapi")
 # An attempt needs at least this much of the budget to be worth starting.
 MIN_ATTEMPT = 0.5
 
 __all__ = ["OapiClient", "RetryPolicy", "TransportError", "CallFailed", "THROTTLING_CODES"]
-
-
-class TransportError(Exception):
-    """The OAPI endpoint could not be reached or did not answer in time."""
-
-    def __init__(self, message: str, sent: bool, timeout: bool = False, retry: bool = True):
-        super().__init__(message)
-        self.sent = sent  # True when the request may have reached the server
-        self.timeout = timeout
-        self.retry = retry  # False: trying again cannot help (e.g. a TLS certificate problem)
-
-
-class Garbled(Exception):
-    """An answer that is not OAPI's JSON (truncated, empty, HTML from a proxy...)."""
-
-    def __init__(self, status: int, what: str, truncated: bool = False):
-        super().__init__(what)
-        self.status = status
-        self.what = what
-        self.truncated = truncated  # OAPI's JSON cut short (not another server's page)
 
 
 @dataclass(eq=False)
@@ -115,103 +96,32 @@ def _plural(n: int, word: str) -> str:
 class OapiClient:
     def __init__(self, endpoint: str, region: str, credentials, *, timeout=None,
                  retry: Optional[RetryPolicy] = None, scheme=OSC4, sleep=time.sleep, clock=time.monotonic,
-                 wallclock=time.time, rng=None, quota: Optional[RetryQuota] = None, pool_size: int = 10):
+                 wallclock=time.time, rng=None, quota: Optional[RetryQuota] = None, pool_size: int = 10,
+                 first_looks=None):
+        """``first_looks``: where the first look of each request is kept for the client's own retries of it
+        (``get(key)`` / ``put(key, value)``; ``operations.reconcile.FirstLooks``); None: not kept."""
         retry = retry or RetryPolicy()
         if timeout is not None:  # (connect, read) as botocore takes it
             connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
             retry = retry.replace(connect_timeout=connect, read_timeout=read)
-        self.endpoint = endpoint.rstrip("/")
+        self.retry = retry
+        self.transport = Transport(endpoint, region, credentials,
+                                   (retry.connect_timeout or retry.max_total, retry.read_timeout or retry.max_total),
+                                   scheme=scheme, pool_size=pool_size)
+        self.endpoint = self.transport.endpoint
         self.region = region
         self.credentials = credentials
-        self.retry = retry
-        self.timeout = (retry.connect_timeout or retry.max_total, retry.read_timeout or retry.max_total)
-        self.scheme = scheme
+        self.timeout = self.transport.timeout
         self.quota = quota or RetryQuota()
-        self.pool_size = pool_size  # kept-alive connections (the gateway's threads share one client)
         self._sleep = sleep
         self._clock = clock
         self._wallclock = wallclock
         self._rng = rng or random.Random()
-        self._http = None
-        self.first_looks = _first_looks()
-        parts = urlsplit(self.endpoint)
-        self._host = parts.netloc
-        self._path = parts.path
-
-    # -- HTTP ---------------------------------------------------------------------------------
-
-    def _new_session(self, timeout, pool_size: int = 1):
-        import socket
-
-        from botocore.httpsession import URLLib3Session
-        from botocore.utils import get_environ_proxies
-
-        # TCP_NODELAY as botocore's own clients set it: urllib3 writes headers and body separately, and
-        # on a kept-alive connection Nagle's algorithm and a delayed ACK would add ~40 ms per call.
-        return URLLib3Session(proxies=get_environ_proxies(self.endpoint), timeout=timeout,
-                              max_pool_connections=pool_size,
-                              socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
-
-    def _session(self):
-        if self._http is None:
-            self._http = self._new_session(self.timeout, self.pool_size)
-        return self._http
+        self.first_looks = first_looks if first_looks is not None else _NoMemory()
 
     def _send_once(self, action: str, body: bytes, timeout=None):
-        from botocore import exceptions as bexc
-        from botocore.awsrequest import AWSRequest
-
-        creds = self.credentials.get_frozen_credentials() if hasattr(self.credentials, "get_frozen_credentials") \
-            else self.credentials
-        path = f"{self._path}/{action}"
-        headers = sign_headers(creds.access_key, creds.secret_key, self.region, self._host, path, body,
-                               scheme=self.scheme, session_token=getattr(creds, "token", None))
-        headers["User-Agent"] = USER_AGENT
-        request = AWSRequest("POST", self.endpoint + "/" + action, data=body, headers=headers).prepare()
-        # Near the end of the budget an attempt gets a shorter timeout: a one-off session carries it
-        # (botocore's sessions fix their timeouts when made).
-        own = timeout is not None and (timeout[0] < self.timeout[0] - 0.25 or timeout[1] < self.timeout[1] - 0.25)
-        session = self._new_session(timeout) if own else self._session()
-        try:
-            return session.send(request)
-        except bexc.SSLError:
-            raise TransportError(f"the TLS connection to {self.endpoint} failed (certificate or TLS problem)",
-                                 sent=False, retry=False) from None
-        except (bexc.ConnectTimeoutError, bexc.EndpointConnectionError, bexc.ProxyConnectionError) as exc:
-            raise TransportError(f"could not connect to {self.endpoint} ({type(exc).__name__})", sent=False) from None
-        except bexc.ReadTimeoutError:
-            read = timeout[1] if timeout is not None else self.timeout[1]
-            raise TransportError(f"no answer within {read:g} s", sent=True, timeout=True) from None
-        except bexc.ConnectionClosedError:
-            raise TransportError("the connection was closed or reset before an answer came", sent=True) from None
-        except bexc.HTTPClientError as exc:
-            raise TransportError(f"the connection failed before an answer came ({type(exc).__name__})",
-                                 sent=True) from None
-        finally:
-            if own:
-                session.close()
-
-    @staticmethod
-    def _parse(response) -> dict:
-        status = response.status_code
-        try:
-            raw = response.content
-        except Exception:  # the body broke off while being read
-            raise Garbled(status, "an answer that broke off", truncated=True) from None
-        try:
-            data = _loads(raw) if raw and raw.strip() else None
-        except (ValueError, UnicodeDecodeError):
-            cut = raw.lstrip()[:1] in (b"{", b"[")
-            raise Garbled(status, "a truncated JSON body" if cut else "a body that is not JSON", truncated=cut) \
-                from None
-        if data is None:
-            raise Garbled(status, "an empty body")
-        if not isinstance(data, dict):
-            raise Garbled(status, "a JSON body that is not an object")
-        if status >= 300 or data.get("Errors"):
-            return_error = OapiError.from_body(status, data)
-            raise return_error
-        return data
+        """One attempt (the seam tests script)."""
+        return self.transport.send(action, body, timeout)
 
     # -- one OAPI call, with retries --------------------------------------------------------------
 
@@ -237,7 +147,7 @@ class OapiClient:
             log.debug("OAPI call %s to %s: attempt %d of %d (read timeout %.1f s, %.1f s left)", action,
                       self.endpoint, state.attempts, self.retry.max_attempts, timeout[1], budget.remaining())
             try:
-                answer = self._parse(self._send_once(action, payload, timeout))
+                answer = self.transport.parse(self._send_once(action, payload, timeout))
             except TransportError as exc:
                 kind, timed_out = classify(None, sent=exc.sent, answered=False), exc.timeout
                 state.detail = str(exc)
@@ -301,7 +211,7 @@ class OapiClient:
     def perform(self, call, plan=None, *, warn: Optional[Callable[[str], None]] = None, retried: bool = False,
                 budget: Optional[Budget] = None, invocation: Optional[str] = None) -> dict:
         """The answer to ``call`` (``.action``, ``.body``, ``.idempotent``), reconciled with ``plan``
-        (``operations.reconcile.Reconcile``) when an answer is lost.
+        (see the module docstring; ``core.Reconciliation``) when an answer is lost.
 
         ``retried``: the client of a front end says this request repeats one it already sent (an SDK
         retry reaching the gateway): the create may already have happened.  ``invocation``: the front
@@ -309,32 +219,30 @@ class OapiClient:
         is judged against what its first attempt saw before sending (``reconcile.FirstLooks``).
         Raises OapiError (an error answer; ``CallFailed`` when the shim gave up).
         """
-        from ..operations import reconcile as rec
-
         warn = warn or (lambda message: None)
         budget = budget or Budget(self.retry, self._clock)
-        payload = _encode(call.body)
+        payload = encode(call.body)
         state = CallState()
         since = self._wallclock()
-        finds = plan is not None and plan.find is not None and not call.idempotent
+        finds = plan is not None and plan.finds and not call.idempotent
         reserve = self.retry.reconcile_reserve if finds else 0.0
         before = None
-        if finds and plan.before is not None:
+        if finds and plan.looks_before:
             key = self._look_key(call.action, payload, invocation)
             if retried:  # the first look of the first attempt, if this process made it; else nothing is proven
                 before = self.first_looks.get(key)
                 log.debug("%s: SDK retry, first look %s", call.action, "known" if before is not None else "unknown")
             else:
                 # The look may use at most half the time left: the create and its reconciliation come first.
-                before = self._lookup(plan.before(call), budget, None, reserve=max(reserve, budget.remaining() / 2))
+                before = plan.before(call, self._reads(budget, reserve=max(reserve, budget.remaining() / 2)))
                 self.first_looks.put(key, before)
                 log.debug("%s: looked before sending: %s", call.action,
                           "could not be read" if before is None else f"{len(before)} already there")
         maybe_done = retried
         if finds and retried and not plan.conflict_codes:
             # No natural key to stop a second resource: look before sending again.
-            verdict = self._lookup(plan.find(call, since - rec.CLIENT_RETRY_WINDOW, before), budget, None)
-            if isinstance(verdict, rec.Found):
+            verdict = plan.find(call, since - plan.retry_window, before, self._reads(budget))
+            if verdict.found:
                 warn(f"{call.action} was already carried out by an earlier attempt: {verdict.resource_id} "
                      "is used.")
                 return verdict.answer
@@ -348,7 +256,7 @@ class OapiClient:
                 checked = None
                 if finds and maybe_done:  # an earlier attempt may have made it: say which, or return it
                     checked = self._earlier_attempt(plan, call, since, before, budget, retried, warn)
-                    if isinstance(checked, rec.Found):
+                    if checked.found:
                         return checked.answer
                 raise self._gave_up(call, plan, state, budget, stop.why, maybe_done, checked) from None
             except _Ambiguous:
@@ -359,17 +267,17 @@ class OapiClient:
                 verdict = self._find(plan, call, since, before, budget)
                 # A request that timed out may still be at work on the server: without a natural key to
                 # refuse a second one, look again after a pause before sending it again.
-                if isinstance(verdict, rec.NotFound) and plan.settle and state.timed_out and \
+                if not verdict.found and not verdict.unknown and plan.settle and state.timed_out and \
                         budget.remaining() > plan.settle + 1:
                     self._sleep(plan.settle)
                     verdict = self._find(plan, call, since, before, budget)
                 lost = f"{call.action} got no usable answer ({state.detail})"
                 what = plan.what(call)
                 log.debug("%s: reconciliation verdict: %s", call.action, type(verdict).__name__)
-                if isinstance(verdict, rec.Found):
+                if verdict.found:
                     warn(f"{lost}; the {what} it made was found: {verdict.resource_id}.")
                     return verdict.answer
-                if isinstance(verdict, rec.Unknown):
+                if verdict.unknown:
                     raise _failed(state, "Unavailable", 503,
                                   f"{lost}, and whether the {what} was created could not be checked: "
                                   f"{verdict.reason}. {_tries(state, budget, sends)} Check with "
@@ -388,11 +296,11 @@ class OapiClient:
                     if err.code in plan.gone_codes:
                         warn(f"{call.action}: an earlier attempt whose answer was lost already did it.")
                         return {"ResponseContext": {"RequestId": err.request_id}}
-                    if plan.find is not None and err.code in plan.conflict_codes:
+                    if plan.finds and err.code in plan.conflict_codes:
                         verdict = self._earlier_attempt(plan, call, since, before, budget, retried, warn)
-                        if isinstance(verdict, rec.Found):
+                        if verdict.found:
                             return verdict.answer
-                        if isinstance(verdict, rec.Unknown):
+                        if verdict.unknown:
                             raise _failed(state, "Unavailable", 503,
                                           f"{call.action} was refused ({_describe(err)}), probably because an "
                                           f"earlier attempt whose answer was lost made the {plan.what(call)}; "
@@ -408,55 +316,38 @@ class OapiClient:
         return (getattr(creds, "access_key", None), invocation, action, hashlib.sha256(payload).hexdigest())
 
     def _find(self, plan, call, since, before, budget):
-        from ..operations import reconcile as rec
-
         log.debug("%s: reconciling: looking for the %s", call.action, plan.what(call))
-        return self._lookup(plan.find(call, since, before), budget,
-                            rec.Unknown("the lookup got no answer in the time left"))
+        return plan.find(call, since, before, self._reads(budget))
 
     def _earlier_attempt(self, plan, call, since, before, budget: Budget, retried: bool, warn):
-        """What an attempt whose answer was lost made (rec.Found / NotFound / Unknown); a find is told.
+        """What an attempt whose answer was lost made (a verdict, see the module's docstring); a find is told.
 
         ``retried``: the front end's client re-sent the request, so its first try may predate ``since``.
         """
-        from ..operations import reconcile as rec
-
-        window = rec.CLIENT_RETRY_WINDOW if retried else 0.0
+        window = plan.retry_window if retried else 0.0
         verdict = self._find(plan, call, since - window, before, budget)
         log.debug("%s: an earlier attempt may have done it; reconciliation verdict: %s", call.action,
                   type(verdict).__name__)
-        if isinstance(verdict, rec.Found):
+        if verdict.found:
             warn(f"{call.action}: the {plan.what(call)} was made by an earlier attempt whose answer "
                  f"was lost: {verdict.resource_id}.")
         return verdict
 
-    def _lookup(self, steps, budget: Budget, on_failure, reserve: float = 0.0):
-        """Run a plan's generator: its read calls get retries like any idempotent call; a read that fails
-        (an error answer, or no usable answer in the attempts and time left) is thrown into the plan,
-        which decides (``on_failure`` when it lets the error escape)."""
-        try:
-            step = next(steps)
-            while True:
-                state = CallState()
-                try:
-                    answer = self._attempts(step.action, _encode(step.body), True, budget, state, reserve)
-                except OapiError as err:
-                    step = steps.throw(err)
-                except (_GaveUp, _Ambiguous):
-                    detail = state.detail or "no time was left"
-                    step = steps.throw(_failed(state, "Unavailable", 503,
-                                               f"{step.action} got no usable answer ({detail})"))
-                else:
-                    step = steps.send(answer)
-        except StopIteration as done:
-            return done.value
-        except OapiError:
-            return on_failure
+    def _reads(self, budget: Budget, reserve: float = 0.0) -> Callable:
+        """The read a plan's lookups use: retried like any idempotent call; no usable answer in the attempts
+        and time left is an OapiError too (``Unavailable``), which the engine throws into the plan."""
+        def read(step) -> dict:
+            state = CallState()
+            try:
+                return self._attempts(step.action, encode(step.body), True, budget, state, reserve)
+            except (_GaveUp, _Ambiguous):
+                detail = state.detail or "no time was left"
+                raise _failed(state, "Unavailable", 503, f"{step.action} got no usable answer ({detail})") from None
+
+        return read
 
     def _gave_up(self, call, plan, state: CallState, budget: Budget, why: str, maybe_done: bool,
                  checked=None) -> CallFailed:
-        from ..operations import reconcile as rec
-
         action = call.action
         what = plan.what(call) if plan is not None else None
         detail = state.detail or "no attempt could be made in the time left"
@@ -482,9 +373,9 @@ class OapiClient:
         elif why == "ambiguous":
             tail = ("It may have been carried out: check before re-running the command."
                     if not call.idempotent else "It may have been carried out; repeating it is safe.")
-        elif isinstance(checked, rec.NotFound):
+        elif checked is not None and not checked.found and not checked.unknown:
             tail = f"Nothing was created: no {what} existed when the shim checked. It is safe to re-run the command."
-        elif isinstance(checked, rec.Unknown):
+        elif checked is not None and checked.unknown:
             tail = (f"An earlier attempt may have made the {what}, and this could not be checked: {checked.reason}. "
                     f"Check with `{plan.check_hint(call)}` before re-running the command.")
         elif maybe_done or state.maybe_processed:
@@ -497,10 +388,14 @@ class OapiClient:
         return _failed(state, code, status, f"{head} {tries} {tail}".replace("  ", " "))
 
 
-def _first_looks():
-    from ..operations.reconcile import FirstLooks
+class _NoMemory:
+    """No first looks kept (a client made without ``first_looks``)."""
 
-    return FirstLooks()
+    def get(self, key):
+        return None
+
+    def put(self, key, value) -> None:
+        pass
 
 
 def _describe(err: OapiError) -> str:
@@ -521,7 +416,3 @@ def _failed(state: CallState, code: str, status: int, message: str) -> CallFaile
     return CallFailed(last.status if last is not None else status, last.code if last is not None else "",
                       last.type if last is not None else "", state.detail or message,
                       last.request_id if last is not None else "", ec2=Ec2Error(code, message, status))
-
-
-def _encode(body) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode("utf-8")

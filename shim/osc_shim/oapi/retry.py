@@ -1,6 +1,7 @@
 """When an OAPI call is tried again, how long the shim waits, and when it stops.
 
-The shape is the AWS SDKs' *standard* retry mode: at most ``max_attempts``
+The shape is the AWS SDKs' *standard* retry mode, with botocore's own pieces for
+the backoff and the quota: at most ``max_attempts``
 attempts (the first one included), exponential backoff with full jitter
 (``random(0, min(max_delay, base_delay * 2**(n-1)))`` before retry ``n``), and
 a retry quota (a token bucket shared by the calls of one client: 500 tokens, a
@@ -34,7 +35,6 @@ from __future__ import annotations
 
 import os
 import random
-import threading
 import time
 from dataclasses import dataclass, fields, replace
 from typing import Mapping, Optional
@@ -63,8 +63,17 @@ class RetryPolicy:
     read_timeout: Optional[float] = 30.0  # seconds to wait for an answer; None: up to the remaining budget
 
     def delay(self, retry: int, rng=random) -> float:
-        """Full-jitter backoff before retry number ``retry`` (1 for the first retry)."""
-        return rng.uniform(0, min(self.max_delay, self.base_delay * (2 ** max(0, retry - 1))))
+        """Full-jitter backoff before retry number ``retry`` (1 for the first retry): botocore's standard-mode
+        ``ExponentialBackoff`` (``rand * min(scale * 2**(n-1), max)``), counted in units of ``base_delay``."""
+        if self.base_delay <= 0 or self.max_delay <= 0:
+            return 0.0
+        from botocore.retries.standard import ExponentialBackoff, RetryContext
+
+        # Its scale is 1 s for throttling errors (the detector below says every error is one, so the
+        # scale is one unit); base_delay and max_delay (OSC_SHIM_BACKOFF_*) are applied around it.
+        backoff = ExponentialBackoff(max_backoff=self.max_delay / self.base_delay, random=rng.random,
+                                     throttling_detector=_EVERY_ERROR_SCALES_AS_THROTTLING)
+        return self.base_delay * backoff.delay_amount(RetryContext(attempt_number=max(1, retry)))
 
     @property
     def reconcile_reserve(self) -> float:
@@ -130,8 +139,18 @@ def policy_from(environ: Mapping[str, str] = os.environ, overrides: Optional[Map
     return replace(base, **changes)
 
 
+class _EveryErrorScalesAsThrottling:
+    @staticmethod
+    def is_throttling_error_from_context(context) -> bool:
+        return True
+
+
+_EVERY_ERROR_SCALES_AS_THROTTLING = _EveryErrorScalesAsThrottling()
+
+
 class RetryQuota:
-    """AWS standard mode's retry quota: a token bucket shared by one client's calls."""
+    """AWS standard mode's retry quota, shared by one client's calls: botocore's token bucket
+    (``botocore.retries.quota.RetryQuota``), with the costs of the SDKs' specification."""
 
     CAPACITY = 500
     RETRY_COST = 5
@@ -139,23 +158,23 @@ class RetryQuota:
     SUCCESS_REFUND = 1
 
     def __init__(self, capacity: int = CAPACITY):
+        from botocore.retries.quota import RetryQuota as TokenBucket
+
         self.capacity = capacity
-        self.available = capacity
-        self._lock = threading.Lock()
+        self._bucket = TokenBucket(capacity)
+
+    @property
+    def available(self) -> int:
+        return self._bucket.available_capacity
 
     def acquire(self, timeout: bool) -> int:
         """Tokens taken for one retry (0: the quota is spent, do not retry)."""
         cost = self.TIMEOUT_RETRY_COST if timeout else self.RETRY_COST
-        with self._lock:
-            if self.available < cost:
-                return 0
-            self.available -= cost
-            return cost
+        return cost if self._bucket.acquire(cost) else 0
 
     def release(self, taken: int) -> None:
         """A call succeeded: give back what its last retry took, or one token."""
-        with self._lock:
-            self.available = min(self.capacity, self.available + (taken or self.SUCCESS_REFUND))
+        self._bucket.release(taken or self.SUCCESS_REFUND)
 
 
 class Budget:

@@ -1,90 +1,15 @@
-"""EC2 operation name -> translator.  The one list of what the shim translates."""
+"""The EC2 operations the shim translates: collected from the translator modules.
 
-from . import attributes, describe, devices, export, images, lifecycle, snapshots, tags
+Each module declares what it translates: ``OPERATIONS`` (EC2 operation -> translator) and
+``MEMBER_TABLES`` ((operation, path to a structure inside its input) -> member table).  Every
+member botocore's model gives is Map, Handled or Refuse (tests/lifecycle/test_model_coverage.py),
+and docs/mappings.md is generated from here.  Adding an operation to a family touches its module
+(translator, table, declaration) and its tests; a new family adds its module to ``MODULES``.
+"""
 
-OPERATIONS = {
-    "RegisterImage": images.register_image,
-    # the image lifecycle around it (issue 4)
-    "CreateImage": lifecycle.create_image,
-    "CopyImage": lifecycle.copy_image,
-    "DeregisterImage": lifecycle.deregister_image,
-    "DescribeImages": describe.describe_images,
-    "ModifyImageAttribute": attributes.modify_image_attribute,
-    "DescribeImageAttribute": attributes.describe_image_attribute,
-    "ResetImageAttribute": attributes.reset_image_attribute,
-    "CreateTags": tags.create_tags,
-    "DeleteTags": tags.delete_tags,
-    "ExportImage": export.export_image,
-    "DescribeExportImageTasks": export.describe_export_image_tasks,
-    "CancelExportTask": export.cancel_export_task,
-    # the snapshot half of the family, and tags read back where they are written (issue 14)
-    "CreateSnapshot": snapshots.create_snapshot,
-    "CopySnapshot": snapshots.copy_snapshot,
-    "ImportSnapshot": snapshots.import_snapshot,
-    "DescribeSnapshots": snapshots.describe_snapshots,
-    "DeleteSnapshot": snapshots.delete_snapshot,
-    "ModifySnapshotAttribute": snapshots.modify_snapshot_attribute,
-    "DescribeSnapshotAttribute": snapshots.describe_snapshot_attribute,
-    "ResetSnapshotAttribute": snapshots.reset_snapshot_attribute,
-    "DescribeTags": tags.describe_tags,
-}
+from . import attributes, create_copy_deregister, describe_images, export, register_image, snapshots, tags
 
-# (operation, path to a structure inside its input) -> member table: every member
-# botocore's model gives is Map, Handled or Refuse (tests/lifecycle/test_model_coverage.py),
-# and docs/mappings.md is generated from here.
-MEMBER_TABLES = {
-    ("RegisterImage", ()): images.REGISTER_IMAGE,
-    ("RegisterImage", ("BlockDeviceMappings",)): devices.MAPPING_MEMBERS,
-    ("RegisterImage", ("BlockDeviceMappings", "Ebs")): devices.EBS_MEMBERS,
-    ("RegisterImage", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
-    ("RegisterImage", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
-    ("CreateImage", ()): lifecycle.CREATE_IMAGE,
-    ("CreateImage", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
-    ("CreateImage", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
-    ("CopyImage", ()): lifecycle.COPY_IMAGE,
-    ("CopyImage", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
-    ("CopyImage", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
-    ("DeregisterImage", ()): lifecycle.DEREGISTER_IMAGE,
-    ("DescribeImages", ()): describe.DESCRIBE_IMAGES,
-    ("DescribeImages", ("Filters",)): describe.FILTER_MEMBERS,
-    ("ModifyImageAttribute", ()): attributes.MODIFY_IMAGE_ATTRIBUTE,
-    ("ModifyImageAttribute", ("Description",)): attributes.ATTRIBUTE_VALUE,
-    ("ModifyImageAttribute", ("LaunchPermission",)): attributes.LAUNCH_PERMISSION_MODIFICATIONS,
-    ("ModifyImageAttribute", ("LaunchPermission", "Add")): attributes.LAUNCH_PERMISSION,
-    ("ModifyImageAttribute", ("LaunchPermission", "Remove")): attributes.LAUNCH_PERMISSION,
-    ("DescribeImageAttribute", ()): attributes.DESCRIBE_IMAGE_ATTRIBUTE,
-    ("ResetImageAttribute", ()): attributes.RESET_IMAGE_ATTRIBUTE,
-    ("CreateTags", ()): tags.CREATE_TAGS,
-    ("CreateTags", ("Tags",)): tags.TAG_MEMBERS,
-    ("DeleteTags", ()): tags.DELETE_TAGS,
-    ("DeleteTags", ("Tags",)): tags.TAG_MEMBERS,
-    ("ExportImage", ()): export.EXPORT_IMAGE,
-    ("ExportImage", ("S3ExportLocation",)): export.S3_EXPORT_LOCATION,
-    ("ExportImage", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
-    ("ExportImage", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
-    ("DescribeExportImageTasks", ()): export.DESCRIBE_EXPORT_IMAGE_TASKS,
-    ("DescribeExportImageTasks", ("Filters",)): describe.FILTER_MEMBERS,
-    ("CancelExportTask", ()): export.CANCEL_EXPORT_TASK,
-    ("CreateSnapshot", ()): snapshots.CREATE_SNAPSHOT,
-    ("CreateSnapshot", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
-    ("CreateSnapshot", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
-    ("CopySnapshot", ()): snapshots.COPY_SNAPSHOT,
-    ("CopySnapshot", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
-    ("CopySnapshot", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
-    ("ImportSnapshot", ()): snapshots.IMPORT_SNAPSHOT,
-    ("ImportSnapshot", ("DiskContainer",)): snapshots.DISK_CONTAINER,
-    ("ImportSnapshot", ("ClientData",)): snapshots.CLIENT_DATA,
-    ("ImportSnapshot", ("TagSpecifications",)): tags.TAG_SPECIFICATION_MEMBERS,
-    ("ImportSnapshot", ("TagSpecifications", "Tags")): tags.TAG_MEMBERS,
-    ("DescribeSnapshots", ()): snapshots.DESCRIBE_SNAPSHOTS,
-    ("DescribeSnapshots", ("Filters",)): describe.FILTER_MEMBERS,
-    ("DeleteSnapshot", ()): snapshots.DELETE_SNAPSHOT,
-    ("ModifySnapshotAttribute", ()): snapshots.MODIFY_SNAPSHOT_ATTRIBUTE,
-    ("ModifySnapshotAttribute", ("CreateVolumePermission",)): snapshots.CREATE_VOLUME_PERMISSION_MODIFICATIONS,
-    ("ModifySnapshotAttribute", ("CreateVolumePermission", "Add")): snapshots.CREATE_VOLUME_PERMISSION,
-    ("ModifySnapshotAttribute", ("CreateVolumePermission", "Remove")): snapshots.CREATE_VOLUME_PERMISSION,
-    ("DescribeSnapshotAttribute", ()): snapshots.DESCRIBE_SNAPSHOT_ATTRIBUTE,
-    ("ResetSnapshotAttribute", ()): snapshots.RESET_SNAPSHOT_ATTRIBUTE,
-    ("DescribeTags", ()): tags.DESCRIBE_TAGS,
-    ("DescribeTags", ("Filters",)): describe.FILTER_MEMBERS,
-}
+MODULES = (register_image, create_copy_deregister, describe_images, attributes, tags, export, snapshots)
+
+OPERATIONS = {name: translate for module in MODULES for name, translate in module.OPERATIONS.items()}
+MEMBER_TABLES = {key: table for module in MODULES for key, table in module.MEMBER_TABLES.items()}

@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, unsupported_parameter
+from ..errors import Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from . import devices
-from .base import Call, Context, Handled, Map, Refuse, check_members, require
-from .common import SRIOV_NET_SUPPORT
-from .describe import read_image
+from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, require
+from .image_checks import SRIOV_NET_SUPPORT
+from .reads import read_image
 from .image_shape import (boot_mode, call_on, check_id, launch_permissions, product_codes)
-from .symbolic import is_symbolic
+from .placeholders import read_answer
 
 MODIFY_IMAGE_ATTRIBUTE = {
     "ImageId": Map("ImageId"),
@@ -37,7 +37,7 @@ MODIFY_IMAGE_ATTRIBUTE = {
     "OrganizationArns": Refuse("OUTSCALE has no AWS Organizations: share with account IDs (--user-ids)"),
     "OrganizationalUnitArns": Refuse("OUTSCALE has no AWS Organizations: share with account IDs (--user-ids)"),
     "ImdsSupport": Refuse("OUTSCALE's metadata service has no IMDSv2 switch per image"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 LAUNCH_PERMISSION_MODIFICATIONS = {
     "Add": Handled("PermissionsToLaunch.Additions"),
@@ -54,12 +54,12 @@ ATTRIBUTE_VALUE = {"Value": Handled("the new value")}
 DESCRIBE_IMAGE_ATTRIBUTE = {
     "ImageId": Handled("ReadImages Filters.ImageIds"),
     "Attribute": Handled("see ATTRIBUTES; in any case, as on EC2"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 RESET_IMAGE_ATTRIBUTE = {
     "ImageId": Map("ImageId"),
     "Attribute": Handled("launchPermission: every account and the public permission removed"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 
 GROUP_ALL = "all"
@@ -216,9 +216,8 @@ def modify_image_attribute(params: dict, ctx: Context):
         raise missing_parameter("Attribute", "Say what to modify: --launch-permission, --description, "
                                 "--attribute with its value, or --product-codes.")
 
-    dry_run = bool(params.get("DryRun"))
     if codes:
-        if dry_run:
+        if ctx.dry_run:  # the check is whether the image may be changed: the current codes are not read
             body["ProductCodes"] = codes
         else:
             image = yield from read_image(image_id, deregistered=ctx.deregistered)
@@ -234,11 +233,7 @@ def modify_image_attribute(params: dict, ctx: Context):
     if not calls:
         calls.append(body)
     for call_body in calls:
-        if dry_run:
-            call_body["DryRun"] = True
         yield from call_on(Call("UpdateImage", call_body, idempotent=True), image_id, ctx.deregistered)
-        if dry_run:
-            raise dry_run_error()
     return {}
 
 
@@ -255,13 +250,21 @@ def describe_image_attribute(params: dict, ctx: Context):
     if rule.unsupported:
         raise Ec2Error("InvalidParameterValue",
                        f"The image attribute {name} has no OUTSCALE equivalent: {rule.unsupported}.")
-    image = yield from read_image(image_id, dry_run=bool(params.get("DryRun")), deregistered=ctx.deregistered)
-    if is_symbolic(image):
-        return {"ImageId": image_id, rule.output: image}
-    return {"ImageId": image_id, rule.output: rule.read(image)}
+    image = yield from read_image(image_id, deregistered=ctx.deregistered)
+    return {"ImageId": image_id, rule.output: read_answer(image, rule.read)}
 
 
 # -- ResetImageAttribute --------------------------------------------------------------------
+
+def granted_removals(permissions: dict) -> dict:
+    """Everything OAPI ``PermissionsToLaunch`` grants, as Removals."""
+    removals = {}
+    if permissions.get("AccountIds"):
+        removals["AccountIds"] = list(permissions["AccountIds"])
+    if permissions.get("GlobalPermission"):
+        removals["GlobalPermission"] = True
+    return removals
+
 
 def reset_image_attribute(params: dict, ctx: Context):
     check_members("ResetImageAttribute", RESET_IMAGE_ATTRIBUTE, params)
@@ -269,21 +272,32 @@ def reset_image_attribute(params: dict, ctx: Context):
     image_id = check_id(params["ImageId"], "ami-")
     if attribute_name(params["Attribute"], ("launchPermission",)) is None:
         raise invalid_value("Attribute", params["Attribute"], "Only launchPermission can be reset.")
-    if params.get("DryRun"):
-        body = {"ImageId": image_id, "PermissionsToLaunch": {"Removals": {"GlobalPermission": True}}, "DryRun": True}
+    if ctx.dry_run:  # the check is whether the image may be changed: nothing to read first
+        body = {"ImageId": image_id, "PermissionsToLaunch": {"Removals": {"GlobalPermission": True}}}
         yield from call_on(Call("UpdateImage", body, idempotent=True), image_id, ctx.deregistered)
-        raise dry_run_error()
+        return {}
     image = yield from read_image(image_id, deregistered=ctx.deregistered)
-    current = image.get("PermissionsToLaunch") or {}
-    if is_symbolic(current):
-        removals = {"AccountIds": current["AccountIds"], "GlobalPermission": True}
-    else:
-        removals = {}
-        if current.get("AccountIds"):
-            removals["AccountIds"] = list(current["AccountIds"])
-        if current.get("GlobalPermission"):
-            removals["GlobalPermission"] = True
+    removals = read_answer(image.get("PermissionsToLaunch") or {}, granted_removals,
+                           lambda current: {"AccountIds": current["AccountIds"], "GlobalPermission": True})
     if removals:
         body = {"ImageId": image_id, "PermissionsToLaunch": {"Removals": removals}}
         yield from call_on(Call("UpdateImage", body, idempotent=True), image_id, ctx.deregistered)
     return {}
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {
+    "ModifyImageAttribute": modify_image_attribute,
+    "DescribeImageAttribute": describe_image_attribute,
+    "ResetImageAttribute": reset_image_attribute,
+}
+MEMBER_TABLES = {
+    ("ModifyImageAttribute", ()): MODIFY_IMAGE_ATTRIBUTE,
+    ("ModifyImageAttribute", ("Description",)): ATTRIBUTE_VALUE,
+    ("ModifyImageAttribute", ("LaunchPermission",)): LAUNCH_PERMISSION_MODIFICATIONS,
+    ("ModifyImageAttribute", ("LaunchPermission", "Add")): LAUNCH_PERMISSION,
+    ("ModifyImageAttribute", ("LaunchPermission", "Remove")): LAUNCH_PERMISSION,
+    ("DescribeImageAttribute", ()): DESCRIBE_IMAGE_ATTRIBUTE,
+    ("ResetImageAttribute", ()): RESET_IMAGE_ATTRIBUTE,
+}

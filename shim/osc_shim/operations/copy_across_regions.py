@@ -4,7 +4,7 @@ OAPI copies an image only within its region, so a copy to another region is OUTS
 path (importing-an-omi-from-a-bucket): ``CreateImageExportTask`` of the source in A into the transfer
 bucket, wait for it, pre-sign the manifest (seven days at most), ``CreateImage`` with ``FileLocation``
 in B, wait for the image, remove the transfer objects.  ``pipeline`` plans it as a generator, like
-every translator, yielding steps for the runner (``osc_shim.service``) and holding no state of its
+every translator, yielding steps for the runner (``osc_shim.core``) and holding no state of its
 own: everything a re-run needs lives in OUTSCALE itself.
 
 * the export goes under the prefix ``osc-shim-transfer/<job>/`` (``job``: a hash of source region,
@@ -23,8 +23,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..errors import Ec2Error, dry_run_error, invalid_value, missing_parameter
-from .base import Call
+from ..errors import Ec2Error, invalid_value, missing_parameter
+from .engine import Call
 
 TOKEN_TAG = "osc-shim:client-token"
 SOURCE_TAG = "osc-shim:copied-from"
@@ -187,10 +187,9 @@ def pipeline(params: dict, destination: str, options: Options, check_params):
     bucket = transfer_bucket(options, source_region, destination)
     job = job_of(params, destination)
     prefix = prefix_of(job)
-    if params.get("DryRun"):  # would the export be allowed? (the first call that needs a permission)
-        yield _within(source_region, Call("CreateImageExportTask", dict(_export_body(source_id, bucket, prefix),
-                                                                        DryRun=True)))
-        raise dry_run_error()
+    if params.get("DryRun"):  # would the export be allowed? (the first call that needs a permission; the
+        # engine sends it with DryRun and stops after it: copy_runner drives the pipeline with dry_run)
+        yield _within(source_region, Call("CreateImageExportTask", _export_body(source_id, bucket, prefix)))
 
     image = yield from find_copy(params, bucket, prefix, destination)
     if image is None:

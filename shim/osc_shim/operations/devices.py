@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..errors import Ec2Error, invalid_value
-from .base import Map, Refuse, check_members, mapped
+from .engine import Map, Refuse, check_members, mapped
 
 ROOT_DEVICE = "/dev/sda1"
 # /dev/sdX, /dev/sdXX, /dev/xvdX, /dev/xvdXX: first X in b-z, second in a-z.
@@ -40,6 +40,7 @@ EBS_MEMBERS = {
     "AvailabilityZoneId": Refuse("an image's volumes are created in the VM's Subregion on OUTSCALE"),
     "VolumeInitializationRate": Refuse("OUTSCALE has no volume initialization rate"),
     "EbsCardIndex": Refuse("OUTSCALE has no EBS card index"),
+    "MultiAvailabilityZoneConfiguration": Refuse("OUTSCALE volumes live in one Subregion: no standby Subregion"),
 }
 
 

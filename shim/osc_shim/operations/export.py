@@ -7,13 +7,12 @@ mapping is the tables below (``TASK_STATES``, ``DISK_FORMATS``).
 
 from __future__ import annotations
 
-from ..errors import dry_run_error, Ec2Error, OapiError, invalid_value, missing_parameter, to_ec2
-from .base import Call, Context, Handled, Map, check_members, require
-from .common import tag_new_resource
-from .describe import FILTER_MEMBERS, matches
+from ..errors import Ec2Error, OapiError, invalid_value, missing_parameter, to_ec2
+from .engine import DRY_RUN, Call, Context, Handled, Map, check_members, require
+from .filters import FILTER_MEMBERS, matches
 from .image_shape import call_on, check_id, tags as ec2_tags
-from .symbolic import is_symbolic, next_page_token
-from .tags import tag_specifications
+from .placeholders import is_symbolic, next_page_token
+from .tags import specification_tables, tag_new_resource, tag_specifications
 
 EXPORT_IMAGE = {
     "ImageId": Map("ImageId"),
@@ -25,7 +24,7 @@ EXPORT_IMAGE = {
     "Description": Handled("echoed in the answer, with a warning: OUTSCALE export tasks keep no description"),
     "ClientToken": Handled("accepted (boto3 fills it in): OAPI's CreateImageExportTask takes no idempotency token"),
     "TagSpecifications": Handled("export-image-task -> CreateTags on the new export task"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 S3_EXPORT_LOCATION = {
     "S3Bucket": Map("OsuBucket"),
@@ -36,7 +35,7 @@ DESCRIBE_EXPORT_IMAGE_TASKS = {
     "Filters": Handled("task-state, applied to the answer (OAPI filters tasks by ID and image only)"),
     "MaxResults": Handled("ResultsPerPage"),
     "NextToken": Handled("NextPageToken"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 CANCEL_EXPORT_TASK = {
     "ExportTaskId": Map("ExportTaskId"),
@@ -128,11 +127,7 @@ def export_image(params: dict, ctx: Context):
     osu = {"DiskImageFormat": oapi_format}
     osu.update({S3_EXPORT_LOCATION[k].target: v for k, v in location.items() if v is not None})
     body = {"ImageId": image_id, "OsuExport": osu}
-    if params.get("DryRun"):
-        body["DryRun"] = True
     answer = yield from call_on(Call("CreateImageExportTask", body), image_id)
-    if params.get("DryRun"):
-        raise dry_run_error()
     task = answer["ImageExportTask"]
     yield from tag_new_resource(task["TaskId"], tags.get("export-image-task"), "The export task")
     result = to_ec2_task(task, ec2_format, params.get("Description"))
@@ -165,11 +160,7 @@ def describe_export_image_tasks(params: dict, ctx: Context):
         body["ResultsPerPage"] = max_results
     if params.get("NextToken"):
         body["NextPageToken"] = params["NextToken"]
-    if params.get("DryRun"):
-        body["DryRun"] = True
     answer = yield Call("ReadImageExportTasks", body, idempotent=True)
-    if params.get("DryRun"):
-        raise dry_run_error()
     tasks = []
     for task in answer.get("ImageExportTasks") or []:
         shaped = to_ec2_task(task)
@@ -198,3 +189,20 @@ def cancel_export_task(params: dict, ctx: Context):
 
 # OAPI's code for an unknown export task (gateway_errors.yaml: 5058).
 NO_SUCH_TASK = "5058"
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {
+    "ExportImage": export_image,
+    "DescribeExportImageTasks": describe_export_image_tasks,
+    "CancelExportTask": cancel_export_task,
+}
+MEMBER_TABLES = {
+    ("ExportImage", ()): EXPORT_IMAGE,
+    ("ExportImage", ("S3ExportLocation",)): S3_EXPORT_LOCATION,
+    **specification_tables("ExportImage"),
+    ("DescribeExportImageTasks", ()): DESCRIBE_EXPORT_IMAGE_TASKS,
+    ("DescribeExportImageTasks", ("Filters",)): FILTER_MEMBERS,
+    ("CancelExportTask", ()): CANCEL_EXPORT_TASK,
+}

@@ -11,7 +11,7 @@ inventing them would be a lie a script could act on).
 from __future__ import annotations
 
 from ..errors import Ec2Error, OapiError, to_ec2
-from .base import Call, Context, check_members
+from .engine import Call, Context, check_members
 
 GET_CALLER_IDENTITY = {}  # GetCallerIdentity has no input member
 

@@ -1,6 +1,6 @@
 """EC2's and OUTSCALE's length limits on string members: one table, checked before anything is sent.
 
-``check(operation, params)`` runs for every operation, ahead of its translator (``service.call`` and
+``check(operation, params)`` runs for every operation, ahead of its translator (``core.call`` and
 ``osc-shim translate`` both call it), so a 900,000-character Description never reaches OAPI, and the
 error quotes a short prefix of the value (``errors.clip``), never the value whole.
 

@@ -5,9 +5,10 @@ sending, 5xx, truncated body) may or may not have happened.  Re-sending it
 blindly could make a second image; giving up blindly could hide the one just
 made.  So each create the shim issues has a *plan*: how to look the resource
 up afterwards.  The plans here, like the translators, perform no I/O: they
-yield ``Call``s (reads only) and return a verdict, and the OAPI client
-(``osc_shim.oapi.client.OapiClient.perform``) runs them when, and only when,
-an answer was lost.
+yield ``Call``s (reads only) and return a verdict; the engine runs them
+(``engine.look``) with the OAPI client's reads when, and only when, the client
+(``osc_shim.oapi.client.OapiClient.perform``) lost an answer (``osc_shim.core``
+wires the two).
 
 =========================  =====================================================================
 OAPI call                   how it is reconciled
@@ -49,7 +50,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..errors import OapiError
-from .base import Call
+from .engine import Call
 
 # Clock difference tolerated between this machine and OUTSCALE when telling "made by this call"
 # from "already there" (CreationDate versus the time the call started).
@@ -60,20 +61,27 @@ CLIENT_RETRY_WINDOW = 900.0
 SETTLE_DELAY = 2.0
 
 
+# The verdicts of a lookup; ``found`` / ``unknown`` are what the OAPI client reads of them.
 @dataclass(frozen=True)
 class Found:
     answer: dict          # stands for the lost answer (same shape as the call's own answer)
     resource_id: str
+    found = True
+    unknown = False
 
 
 @dataclass(frozen=True)
 class NotFound:
     existing: tuple = ()  # same-named resources that were already there (a re-send will be refused)
+    found = False
+    unknown = False
 
 
 @dataclass(frozen=True)
 class Unknown:
     reason: str
+    found = False
+    unknown = True
 
 
 @dataclass(frozen=True)

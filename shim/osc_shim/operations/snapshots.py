@@ -17,21 +17,19 @@ from __future__ import annotations
 
 import re
 
-from ..errors import Ec2Error, dry_run_error, invalid_value, missing_parameter, unsupported_parameter
+from ..errors import Ec2Error, invalid_value, missing_parameter, unsupported_parameter
 from ..presigned import is_url
-from .attributes import _merge
-from .base import Call, Context, Handled, Map, Refuse, check_members, mapped, require
-from .common import read_one, tag_new_resource, with_next_token
-from .describe import ACCOUNT_ID_RE, Filter, Server, _Narrowing, _server_filter, check_filters, matches, \
-    own_account_id
+from .attributes import granted_removals, _merge
+from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members, mapped, require
+from .reads import ACCOUNT_ID_RE, own_account_id, read_one, with_next_token
+from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
 from .image_shape import call_on, check_id, ec2_timestamp, tags as ec2_tags
-from .symbolic import is_symbolic, next_page_token
-from .tags import tag_specifications
+from .placeholders import is_symbolic, may_be, missing, next_page_token, read_answer
+from .tags import specification_tables, tag_new_resource, tag_specifications
 
 GIB = 1 << 30
 NO_VOLUME = "vol-ffffffff"  # EC2's volume ID of a snapshot that was copied or imported
 _VOLUME_ID_RE = re.compile(r"^vol-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
-DRY_RUN = Handled("DryRun; a successful dry run answers DryRunOperation")
 NO_OUTPOSTS = "OUTSCALE has no Outposts"
 
 CREATE_SNAPSHOT = {
@@ -205,22 +203,12 @@ def _check_volume_id(value) -> str:
     return value
 
 
-def _dry(body: dict, params: dict) -> dict:
-    if params.get("DryRun"):
-        body["DryRun"] = True
-    return body
-
-
 def _create(body: dict, params: dict, tags: list, resource_id: str):
     """Sub-generator: CreateSnapshot, then its tags; returns the OAPI snapshot."""
-    answer = yield from call_on(Call("CreateSnapshot", _dry(body, params)), resource_id)
-    if params.get("DryRun"):
-        raise dry_run_error()
+    answer = yield from call_on(Call("CreateSnapshot", body), resource_id)
     snapshot = answer["Snapshot"]
     yield from tag_new_resource(snapshot["SnapshotId"], tags, "The snapshot")
-    if tags and not is_symbolic(snapshot):
-        snapshot = dict(snapshot, Tags=tags)
-    return snapshot
+    return read_answer(snapshot, lambda made: dict(made, Tags=tags) if tags else made)
 
 
 # -- creates ---------------------------------------------------------------------------------
@@ -291,10 +279,8 @@ def import_snapshot(params: dict, ctx: Context):
     if params.get("ClientToken"):
         body["ClientToken"] = params["ClientToken"]
     # A ClientToken makes a repeated create answer the same snapshot: safe to re-send.
-    answer = yield from call_on(Call("CreateSnapshot", _dry(body, params), idempotent=bool(params.get("ClientToken"))),
+    answer = yield from call_on(Call("CreateSnapshot", body, idempotent=bool(params.get("ClientToken"))),
                                 "")
-    if params.get("DryRun"):
-        raise dry_run_error()
     snapshot = answer["Snapshot"]
     yield from tag_new_resource(snapshot["SnapshotId"], tag_list, "The snapshot")
     detail = {"SnapshotId": snapshot["SnapshotId"], "Status": "completed", "Progress": "100",
@@ -320,11 +306,10 @@ def snapshot_not_found(ids) -> Ec2Error:
     return Ec2Error("InvalidSnapshot.NotFound", f"The snapshot '{ids[0]}' does not exist.")
 
 
-def read_snapshot(snapshot_id: str, dry_run: bool = False):
+def read_snapshot(snapshot_id: str):
     """Sub-generator: the OAPI snapshot ``snapshot_id`` (ReadSnapshots), or InvalidSnapshot.NotFound."""
     check_id(snapshot_id, "snap-")
-    snapshot = yield from read_one("ReadSnapshots", "Snapshots", "SnapshotId", snapshot_id, snapshot_not_found,
-                                   dry_run)
+    snapshot = yield from read_one("ReadSnapshots", "Snapshots", "SnapshotId", snapshot_id, snapshot_not_found)
     return snapshot
 
 
@@ -349,9 +334,11 @@ def _who(values, me, what: str, allow_all: bool = False) -> tuple:
 
 
 def _restorable(snapshot: dict, ids: list, everyone: bool) -> bool:
-    perms = snapshot.get("PermissionsToCreateVolume") or {}
-    if is_symbolic(perms):
-        return True
+    return read_answer(snapshot.get("PermissionsToCreateVolume") or {},
+                       lambda perms: _grants(perms, snapshot, ids, everyone), lambda perms: True)
+
+
+def _grants(perms: dict, snapshot: dict, ids: list, everyone: bool) -> bool:
     if everyone and perms.get("GlobalPermission"):
         return True
     return any(i == snapshot.get("AccountId") or i in (perms.get("AccountIds") or []) or perms.get("GlobalPermission")
@@ -377,7 +364,7 @@ def describe_snapshots(params: dict, ctx: Context):
     owner_ids, owner_aliases, _ = _who(owners, me, "Owner")
     restore_ids, _, restore_all = _who(restorable, me, "RestorableBy", allow_all=True)
 
-    narrowing = _Narrowing()
+    narrowing = Narrowing()
     if ids:
         narrowing.add("SnapshotIds", sorted(set(ids)))
     if owner_ids and not owner_aliases:
@@ -386,22 +373,20 @@ def describe_snapshots(params: dict, ctx: Context):
         narrowing.add("AccountAliases", list(owner_aliases))
     for name, rule, values in filters:
         if not name.startswith("tag:"):
-            _server_filter(rule, values, narrowing)
+            server_filter(rule, values, narrowing)
     body = {"Filters": narrowing.filters} if narrowing.filters else {}
-    if params.get("DryRun"):
-        yield Call("ReadSnapshots", dict(body, DryRun=True), idempotent=True)
-        raise dry_run_error()
+    if ctx.dry_run:  # checked with the filters, without paging (the engine stops after this call)
+        yield Call("ReadSnapshots", body, idempotent=True)
 
     def keep(found):
         kept = []
         for snap in found:
             view = to_ec2_snapshot(snap)
-            if owners and not is_symbolic(view.get("OwnerId")) and not (
-                    view.get("OwnerId") in owner_ids or view.get("OwnerAlias") in owner_aliases):
+            if owners and not (may_be(view.get("OwnerId"), owner_ids) or view.get("OwnerAlias") in owner_aliases):
                 continue
             if restorable and not _restorable(snap, restore_ids, restore_all):
                 continue
-            if all(is_symbolic(snap) or matches(rule.read(view), values) for _, rule, values in filters):
+            if passes(filters, view, snap):
                 kept.append(view)
         return kept
 
@@ -414,10 +399,9 @@ def describe_snapshots(params: dict, ctx: Context):
             token = next_page_token(answer)
             if token is None:
                 break
-        if not any(is_symbolic(s) for s in found):
-            missing = [i for i in ids if i not in {s.get("SnapshotId") for s in found}]
-            if missing:
-                raise snapshot_not_found(missing)
+        unseen = missing(ids, found, "SnapshotId")
+        if unseen:
+            raise snapshot_not_found(unseen)
         return {"Snapshots": keep(found)}
     if max_results is not None:
         body["ResultsPerPage"] = max_results
@@ -434,15 +418,13 @@ def delete_snapshot(params: dict, ctx: Context):
     require(params, "SnapshotId")
     snapshot_id = check_id(params["SnapshotId"], "snap-")
     try:
-        yield from call_on(Call("DeleteSnapshot", _dry(mapped(DELETE_SNAPSHOT, params), params), idempotent=True),
+        yield from call_on(Call("DeleteSnapshot", mapped(DELETE_SNAPSHOT, params), idempotent=True),
                            snapshot_id)
     except Ec2Error as err:
         if err.status == 409:  # OAPI's 9002 busy: an image still uses the snapshot
             raise Ec2Error("InvalidSnapshot.InUse", f"The snapshot {snapshot_id} is currently in use: "
                            f"{err.message}") from None
         raise
-    if params.get("DryRun"):
-        raise dry_run_error()
     return {}
 
 
@@ -489,10 +471,8 @@ def modify_snapshot_attribute(params: dict, ctx: Context):
     changes = [("Additions", additions)] if additions else []
     changes += [("Removals", removals)] if removals else []
     for kind, change in changes:
-        body = _dry({"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {kind: change}}, params)
+        body = {"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {kind: change}}
         yield from call_on(Call("UpdateSnapshot", body, idempotent=True), snapshot_id)
-        if params.get("DryRun"):
-            raise dry_run_error()
     return {}
 
 
@@ -503,16 +483,19 @@ def describe_snapshot_attribute(params: dict, ctx: Context):
     attribute = params["Attribute"]
     if attribute not in (ATTRIBUTE, "productCodes"):
         raise invalid_value("Attribute", attribute, f"Valid values: {ATTRIBUTE} | productCodes.")
-    snap = yield from read_snapshot(snapshot_id, dry_run=bool(params.get("DryRun")))
+    snap = yield from read_snapshot(snapshot_id)
     if attribute == "productCodes":
         return {"SnapshotId": snapshot_id, "ProductCodes": []}
-    perms = snap.get("PermissionsToCreateVolume") or {}
-    if is_symbolic(perms):
-        return {"SnapshotId": snapshot_id, "CreateVolumePermissions": perms}
+    perms = read_answer(snap.get("PermissionsToCreateVolume") or {}, _volume_permissions)
+    return {"SnapshotId": snapshot_id, "CreateVolumePermissions": perms}
+
+
+def _volume_permissions(perms: dict) -> list:
+    """OAPI ``PermissionsToCreateVolume`` -> EC2 ``CreateVolumePermissions``."""
     out = [{"UserId": a} for a in perms.get("AccountIds") or []]
     if perms.get("GlobalPermission"):
         out.append({"Group": GROUP_ALL})
-    return {"SnapshotId": snapshot_id, "CreateVolumePermissions": out}
+    return out
 
 
 def reset_snapshot_attribute(params: dict, ctx: Context):
@@ -521,19 +504,47 @@ def reset_snapshot_attribute(params: dict, ctx: Context):
     snapshot_id = check_id(params["SnapshotId"], "snap-")
     if params["Attribute"] != ATTRIBUTE:
         raise invalid_value("Attribute", params["Attribute"], f"Only {ATTRIBUTE} can be reset.")
-    if params.get("DryRun"):
-        body = {"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {"Removals": {"GlobalPermission": True}},
-                "DryRun": True}
+    if ctx.dry_run:  # the check is whether it may be changed: nothing to read first
+        body = {"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {"Removals": {"GlobalPermission": True}}}
         yield from call_on(Call("UpdateSnapshot", body, idempotent=True), snapshot_id)
-        raise dry_run_error()
+        return {}
     snap = yield from read_snapshot(snapshot_id)
-    current = snap.get("PermissionsToCreateVolume") or {}
-    if is_symbolic(current):
-        removals = {"AccountIds": current["AccountIds"], "GlobalPermission": True}
-    else:
-        removals = {**({"AccountIds": list(current["AccountIds"])} if current.get("AccountIds") else {}),
-                    **({"GlobalPermission": True} if current.get("GlobalPermission") else {})}
+    removals = read_answer(snap.get("PermissionsToCreateVolume") or {}, granted_removals,
+                           lambda current: {"AccountIds": current["AccountIds"], "GlobalPermission": True})
     if removals:
         body = {"SnapshotId": snapshot_id, "PermissionsToCreateVolume": {"Removals": removals}}
         yield from call_on(Call("UpdateSnapshot", body, idempotent=True), snapshot_id)
     return {}
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {
+    "CreateSnapshot": create_snapshot,
+    "CopySnapshot": copy_snapshot,
+    "ImportSnapshot": import_snapshot,
+    "DescribeSnapshots": describe_snapshots,
+    "DeleteSnapshot": delete_snapshot,
+    "ModifySnapshotAttribute": modify_snapshot_attribute,
+    "DescribeSnapshotAttribute": describe_snapshot_attribute,
+    "ResetSnapshotAttribute": reset_snapshot_attribute,
+}
+MEMBER_TABLES = {
+    ("CreateSnapshot", ()): CREATE_SNAPSHOT,
+    **specification_tables("CreateSnapshot"),
+    ("CopySnapshot", ()): COPY_SNAPSHOT,
+    **specification_tables("CopySnapshot"),
+    ("ImportSnapshot", ()): IMPORT_SNAPSHOT,
+    ("ImportSnapshot", ("DiskContainer",)): DISK_CONTAINER,
+    ("ImportSnapshot", ("ClientData",)): CLIENT_DATA,
+    **specification_tables("ImportSnapshot"),
+    ("DescribeSnapshots", ()): DESCRIBE_SNAPSHOTS,
+    ("DescribeSnapshots", ("Filters",)): FILTER_MEMBERS,
+    ("DeleteSnapshot", ()): DELETE_SNAPSHOT,
+    ("ModifySnapshotAttribute", ()): MODIFY_SNAPSHOT_ATTRIBUTE,
+    ("ModifySnapshotAttribute", ("CreateVolumePermission",)): CREATE_VOLUME_PERMISSION_MODIFICATIONS,
+    ("ModifySnapshotAttribute", ("CreateVolumePermission", "Add")): CREATE_VOLUME_PERMISSION,
+    ("ModifySnapshotAttribute", ("CreateVolumePermission", "Remove")): CREATE_VOLUME_PERMISSION,
+    ("DescribeSnapshotAttribute", ()): DESCRIBE_SNAPSHOT_ATTRIBUTE,
+    ("ResetSnapshotAttribute", ()): RESET_SNAPSHOT_ATTRIBUTE,
+}

@@ -14,22 +14,23 @@ from __future__ import annotations
 
 import re
 
-from ..errors import dry_run_error, Ec2Error, invalid_value, missing_parameter, OapiError, to_ec2
-from .base import Call, Context, Handled, Map, check_members
+from ..errors import Ec2Error, invalid_value, missing_parameter, OapiError, to_ec2
+from .engine import DRY_RUN, Call, Context, Handled, Map, check_members
+from .filters import FILTER_MEMBERS, check_filters, has_wildcard, matches
 from .image_shape import ID_BODY, resource_error
-from .symbolic import is_symbolic, next_page_token
-from .common import tag_new_resource, with_next_token
+from .placeholders import is_symbolic, next_page_token, read_answer
+from .reads import with_next_token
 
 CREATE_TAGS = {
     "Resources": Handled("ResourceIds; an ID of no type OUTSCALE can tag is EC2's InvalidID"),
     "Tags": Handled("Tags; a tag without Value gets the empty value, as on EC2"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 DELETE_TAGS = {
     "Resources": Map("ResourceIds"),
     "Tags": Handled("Key+Value deleted as given; a Key without Value, or no Tags at all, deletes whatever value "
                     "the resources have (read first with ReadTags)"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 TAG_MEMBERS = {
     "Key": Handled("Key"),
@@ -97,10 +98,8 @@ def tag_snapshots_of(image_answer, tags: list, ctx: Context, what: str):
         return
     image = (image_answer or {}).get("Image") or {}
     mappings = image.get("BlockDeviceMappings") or []
-    if is_symbolic(mappings):
-        ids = [mappings[0]["Bsu"]["SnapshotId"]]
-    else:
-        ids = [m["Bsu"]["SnapshotId"] for m in mappings if (m.get("Bsu") or {}).get("SnapshotId")]
+    ids = read_answer(mappings, lambda held: [m["Bsu"]["SnapshotId"] for m in held if (m.get("Bsu") or {}).get("SnapshotId")],
+                      lambda held: [held[0]["Bsu"]["SnapshotId"]])
     if not ids:
         ctx.warn(f"{what} {image.get('ImageId')} was created, but OUTSCALE did not list its snapshots yet: "
                  "the snapshot tags were not applied (tag them with create-tags once the image is available).")
@@ -118,11 +117,7 @@ def create_tags(params: dict, ctx: Context):
     _check_tags("CreateTags", params["Tags"])
     body = {"ResourceIds": list(params["Resources"])}
     body["Tags"] = [{"Key": t["Key"], "Value": t.get("Value") or ""} for t in params["Tags"]]
-    if params.get("DryRun"):
-        body["DryRun"] = True
     yield from _tag_call(Call("CreateTags", body, idempotent=True), body["ResourceIds"])
-    if params.get("DryRun"):
-        raise dry_run_error()
     return {}
 
 
@@ -157,11 +152,10 @@ def delete_tags(params: dict, ctx: Context):
     any_value = [t["Key"] for t in given or [] if t.get("Value") is None]
     body = {"ResourceIds": resources}
 
-    if params.get("DryRun"):
+    if ctx.dry_run:  # the check is whether the tags may be deleted: the current values are not read
         body["Tags"] = exact + [{"Key": k, "Value": ""} for k in any_value]
-        body["DryRun"] = True
         yield from _tag_call(Call("DeleteTags", body, idempotent=True), resources)
-        raise dry_run_error()
+        return {}
 
     pairs = list(exact)
     if given is None or any_value:
@@ -194,7 +188,7 @@ DESCRIBE_TAGS = {
                        "(EC2 names, see RESOURCE_TYPES), tag:KEY; always applied to the answer (wildcards)"),
     "MaxResults": Handled("ResultsPerPage"),
     "NextToken": Handled("NextPageToken"),
-    "DryRun": Handled("DryRun; a successful dry run answers DryRunOperation"),
+    "DryRun": DRY_RUN,
 }
 # EC2 ResourceType <-> OAPI Tag.ResourceType, for every kind both name; an OAPI type not listed is shown as is.
 RESOURCE_TYPES = {
@@ -216,8 +210,6 @@ TAG_FILTERS = {  # EC2 filter -> (what it reads on the EC2 tag, the OAPI filter 
 
 def _tag_rules(filters) -> tuple:
     """(OAPI Filters, [(read, patterns)]) of EC2 DescribeTags filters."""
-    from .describe import check_filters, has_wildcard
-
     def rule_for(name):
         if isinstance(name, str) and name.startswith("tag:") and len(name) > 4:
             return name
@@ -243,29 +235,61 @@ def _tag_rules(filters) -> tuple:
 
 
 def describe_tags(params: dict, ctx: Context):
-    from .describe import matches
-
     check_members("DescribeTags", DESCRIBE_TAGS, params)
     server, rules = _tag_rules(params.get("Filters"))
     body = {"Filters": server} if server else {}
     max_results = params.get("MaxResults")
     if max_results is not None and not 5 <= max_results <= 1000:
         raise invalid_value("MaxResults", max_results, "Give a value between 5 and 1000.")
-    if params.get("DryRun"):
-        yield Call("ReadTags", dict(body, DryRun=True), idempotent=True)
-        raise dry_run_error()
+    if ctx.dry_run:  # checked with the filters, without paging (the engine stops after this call)
+        yield Call("ReadTags", body, idempotent=True)
     if max_results is not None:
         body["ResultsPerPage"] = max_results
     if params.get("NextToken"):
         body["NextPageToken"] = params["NextToken"]
     answer = yield Call("ReadTags", body, idempotent=True)
-    found = answer.get("Tags") or []
-    if is_symbolic(found):
-        tags = [{"Key": t["Key"], "Value": t["Value"], "ResourceId": t["ResourceId"],
-                 "ResourceType": t["ResourceType"]} for t in found]
-    else:
-        tags = [{"Key": t.get("Key"), "Value": t.get("Value") or "", "ResourceId": t.get("ResourceId"),
-                 "ResourceType": EC2_RESOURCE_TYPES.get(t.get("ResourceType"), t.get("ResourceType"))}
-                for t in found]
-        tags = [t for t in tags if all(matches(read(t), values) for read, values in rules)]
+    tags = read_answer(answer.get("Tags") or [], lambda found: _kept(_ec2_tags(found), rules),
+                       lambda found: [{"Key": t["Key"], "Value": t["Value"], "ResourceId": t["ResourceId"],
+                                       "ResourceType": t["ResourceType"]} for t in found])
     return with_next_token({"Tags": tags}, answer)
+
+
+def _ec2_tags(found: list) -> list:
+    """OAPI ``ResourceTag``s -> EC2 ``TagDescription``s."""
+    return [{"Key": t.get("Key"), "Value": t.get("Value") or "", "ResourceId": t.get("ResourceId"),
+             "ResourceType": EC2_RESOURCE_TYPES.get(t.get("ResourceType"), t.get("ResourceType"))} for t in found]
+
+
+def _kept(tags: list, rules: list) -> list:
+    return [t for t in tags if all(matches(read(t), values) for read, values in rules)]
+
+
+def tag_new_resource(resource_id: str, tags: list, what: str):
+    """Sub-generator: tag a resource just created; a failure names the resource so it is not lost."""
+    if not tags:
+        return
+    try:
+        yield Call("CreateTags", {"ResourceIds": [resource_id], "Tags": tags}, idempotent=True)
+    except OapiError as err:
+        cause = to_ec2(err)
+        raise Ec2Error(cause.code, f"{what} {resource_id} was created, but tagging it failed: {cause.message}",
+                       cause.status) from None
+
+
+def specification_tables(operation: str) -> dict:
+    """The member tables of ``operation``'s TagSpecifications, for its module's MEMBER_TABLES."""
+    return {(operation, ("TagSpecifications",)): TAG_SPECIFICATION_MEMBERS,
+            (operation, ("TagSpecifications", "Tags")): TAG_MEMBERS}
+
+
+# -- what this module translates (operations/__init__ collects it) ------------------------------
+
+OPERATIONS = {"CreateTags": create_tags, "DeleteTags": delete_tags, "DescribeTags": describe_tags}
+MEMBER_TABLES = {
+    ("CreateTags", ()): CREATE_TAGS,
+    ("CreateTags", ("Tags",)): TAG_MEMBERS,
+    ("DeleteTags", ()): DELETE_TAGS,
+    ("DeleteTags", ("Tags",)): TAG_MEMBERS,
+    ("DescribeTags", ()): DESCRIBE_TAGS,
+    ("DescribeTags", ("Filters",)): FILTER_MEMBERS,
+}
