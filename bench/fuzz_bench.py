@@ -102,8 +102,7 @@ def fault_matrix(fronts, quick: bool) -> list:
     try:
         cases = fm.SHORT if quick else fm.CASES
         if "shim" in fronts:
-            for operation in ("RegisterImage", "CreateImage", "CopyImage", "ExportImage", "DeregisterImage",
-                              "CreateTags"):
+            for operation in fm.CREATE_ACTION:  # every operation in the matrix (fault_matrix.SCOPE)
                 for case in (cases if operation == "RegisterImage" else fm.SHORT):
                     for older in ((False, True) if operation in fm.CREATES else (False,)):
                         outcomes.append(("shim", fm.run_case(emu, operation, case, fm.shim_driver(emu),

@@ -3,7 +3,7 @@
 import re
 import subprocess
 
-from sandbox_env import OSC_SHIM, clean_env
+from support.sandbox_env import OSC_SHIM, clean_env
 
 
 def test_demo_registers_the_documented_image(tmp_path):

@@ -1,18 +1,21 @@
 """Generate the documentation tables in docs/ from the shim's data.
 
-    python -m osc_shim.docgen            # rewrite every generated file in docs/
-    python -m osc_shim.docgen --check    # exit 1 when a file in docs/ is stale
+    python -m osc_shim.docgen            # rewrite every generated file and section in docs/
+    python -m osc_shim.docgen --check    # exit 1 when a file or section in docs/ is stale
 
 A test runs the check, so a table in docs/ cannot drift from the data it shows.
-Add a generated document by adding a line to ``DOCUMENTS``.
+Add a generated document by adding a line to ``DOCUMENTS``; a generated section of a hand-written
+document (between ``<!-- generated: NAME -->`` and ``<!-- end generated: NAME -->``) by adding a
+line to ``SECTIONS``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from . import regions
 
@@ -186,11 +189,81 @@ def render_mappings() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _commands() -> List[Tuple[str, str]]:
+    """(``aws ec2`` command, EC2 operation) for each translated operation, in the table's order."""
+    from botocore import xform_name
+
+    from .operations import OPERATIONS
+
+    return [(xform_name(op, "-"), op) for op in OPERATIONS]
+
+
+def render_operation_list() -> str:
+    """The user guide's list: every operation the shim answers through OAPI, with its command."""
+    return ", ".join(f"{op} (`{command}`)" for command, op in _commands()) + ".\n"
+
+
+def render_command_list() -> str:
+    """The migration guide's list: the ``aws ec2`` commands that change meaning on OUTSCALE."""
+    from .operations import OPERATIONS
+
+    commands = ", ".join(f"`{command}`" for command, _ in _commands())
+    return (f"The shim translates {len(OPERATIONS)} `aws ec2` commands: {commands}. Every other command goes "
+            "to FCU unchanged.\n")
+
+
 # file name in docs/ -> renderer
 DOCUMENTS: Dict[str, Callable[[], str]] = {
     "endpoints.md": render_endpoints,
     "mappings.md": render_mappings,
 }
+
+# (file name in docs/, section name) -> renderer of the text between the section's markers
+SECTIONS: Dict[Tuple[str, str], Callable[[], str]] = {
+    ("user-guide.md", "translated operations"): render_operation_list,
+    ("migration-guide.md", "translated commands"): render_command_list,
+}
+
+
+def _section_pattern(name: str):
+    return re.compile(r"(<!-- generated: %s \(`python -m osc_shim\.docgen`\): do not edit by hand -->\n)"
+                      r"(.*?)(<!-- end generated: %s -->)" % (re.escape(name), re.escape(name)), re.S)
+
+
+def section_markers(name: str) -> Tuple[str, str]:
+    """The two lines that hold a generated section of a hand-written document."""
+    return (f"<!-- generated: {name} (`python -m osc_shim.docgen`): do not edit by hand -->",
+            f"<!-- end generated: {name} -->")
+
+
+def _with_sections(name: str, current: str) -> str:
+    """``current`` (a hand-written document) with each of its generated sections as the data gives it.
+
+    Raises ``ValueError`` when a section's markers are missing: its text would be left to drift.
+    """
+    for (document, section), render in SECTIONS.items():
+        if document != name:
+            continue
+        pattern = _section_pattern(section)
+        if not pattern.search(current):
+            raise ValueError(f"{name}: no generated section {section!r} (lines: {section_markers(section)})")
+        current = pattern.sub(lambda m: m.group(1) + render() + m.group(3), current, count=1)
+    return current
+
+
+def _expected(docs_dir: str) -> Dict[str, str]:
+    """File path -> the content it must have: every generated document, and every hand-written one
+    with generated sections (those missing from ``docs_dir`` are not made up)."""
+    out = {os.path.join(docs_dir, name): render() for name, render in DOCUMENTS.items()}
+    for name in dict.fromkeys(document for document, _ in SECTIONS):
+        path = os.path.join(docs_dir, name)
+        try:
+            with open(path, encoding="utf-8") as f:
+                current = f.read()
+        except FileNotFoundError:
+            continue
+        out[path] = _with_sections(name, current)
+    return out
 
 
 def default_docs_dir() -> str:
@@ -202,14 +275,13 @@ def stale(docs_dir: Optional[str] = None) -> List[str]:
     """Generated files of ``docs_dir`` whose content differs from what the data gives."""
     docs_dir = docs_dir or default_docs_dir()
     out = []
-    for name, render in DOCUMENTS.items():
-        path = os.path.join(docs_dir, name)
+    for path, expected in _expected(docs_dir).items():
         try:
             with open(path, encoding="utf-8") as f:
                 current = f.read()
         except FileNotFoundError:
             current = None
-        if current != render():
+        if current != expected:
             out.append(path)
     return out
 
@@ -218,9 +290,10 @@ def write(docs_dir: Optional[str] = None) -> List[str]:
     from .profile.install import write_atomic
 
     docs_dir = docs_dir or default_docs_dir()
+    expected = _expected(docs_dir)
     written = []
     for path in stale(docs_dir):
-        write_atomic(path, DOCUMENTS[os.path.basename(path)](), new_mode=0o644)
+        write_atomic(path, expected[path], new_mode=0o644)
         written.append(path)
     return written
 

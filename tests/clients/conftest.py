@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gateway_stack import REGION, RunningGateway, serve_gateway
-from sandbox_env import clean_env, isolate_process
+from support.gateway_stack import REGION, RunningGateway, serve_gateway
+from support.emulator_process import emulators
+from support.sandbox_env import clean_env, isolate_process
 
 
 
@@ -64,9 +65,7 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    from osc_emulator import start_emulator
-
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, emulators() as start_emulator:
         home = isolate_process(mp, tmp_path_factory.mktemp("clients-home"))
         emulator = start_emulator(region=REGION)
         mp.setenv("OSC_ENDPOINT_API", emulator.api_url)  # the shim core reads it at each call
@@ -77,5 +76,4 @@ def stack(tmp_path_factory):
             yield Stack(emulator, gateway, home)
         finally:
             gateway.stop()
-            emulator.stop()
     assert gateway.app.problems == [], "answers botocore cannot parse for their operation"

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 from clients_env import OTHER_ACCOUNT
-from sandbox_env import BIN
+from support.sandbox_env import BIN
 
 THIRD_ACCOUNT = "135792468024"
 NAME = "ans-image"

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from botocore.exceptions import ClientError
 from clients_env import OTHER_ACCOUNT
-from sandbox_env import AWS_V2
+from support.sandbox_env import AWS_V2
 
 
 def aws(stack, *args, ok=True):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox_env import AWS_V1, AWS_V2, BIN, OSC_SHIM, REPO  # noqa: F401  (re-exported to the tests)
-from sandbox_env import clean_env as _clean_env
+from support.sandbox_env import AWS_V1, AWS_V2, BIN, OSC_SHIM, REPO  # noqa: F401  (re-exported to the tests)
+from support.sandbox_env import clean_env as _clean_env
 
 
 def clean_env(home: Path, **extra) -> dict:

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+from support.sandbox_env import isolate_process
 
 from config_env import AWS_V1, Sandbox, clean_env, require_aws_v2
 
@@ -21,11 +21,8 @@ def sandbox(tmp_path, monkeypatch) -> Sandbox:
     env["PATH"] = sandbox.path_with(AWS_V1)
     monkeypatch.setenv("PATH", env["PATH"])
     # The in-process code (boto3, click's CliRunner) sees the same sandbox.
-    for k in list(os.environ):
-        if k.startswith(("AWS_", "OSC_", "BOTO_")):
-            monkeypatch.delenv(k, raising=False)
-    for k in ("HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED"):
-        monkeypatch.setenv(k, env[k])
+    isolate_process(monkeypatch, home, config=Path(env["AWS_CONFIG_FILE"]),
+                    credentials=Path(env["AWS_SHARED_CREDENTIALS_FILE"]))
     return sandbox
 
 

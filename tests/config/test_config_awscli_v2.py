@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from support.emulator_process import emulator_fixture
 
 from osc_shim import profile as cfg
 
@@ -98,12 +99,7 @@ ACCESS_KEY, SECRET_KEY, ACCOUNT = "AKIDEXAMPLEV2", "SECRETEXAMPLEV2", "123456789
 BDM = '[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 10, "VolumeType": "standard"}}]'
 
 
-@pytest.fixture(scope="module")
-def emu():
-    emulator = pytest.importorskip("osc_emulator")
-    handle = emulator.start_emulator(accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT)})
-    yield handle
-    handle.stop()
+emu = emulator_fixture("module", accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT)})
 
 
 @pytest.mark.parametrize("form", ["documentation", "configured-profile"])

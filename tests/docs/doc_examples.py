@@ -60,6 +60,7 @@ VARIABLES = {"MANIFEST_URL": "{presigned_url}", "PARTNER": "{partner_account}", 
 # line prefix (after substitution is irrelevant: matched on the page's text) -> why it cannot run here
 NOT_OFFLINE = {
     "make demo": "installs .venv and runs the demo: tests/test_demo.py runs `osc-shim demo`",
+    "make test-fast": "runs this very suite's unit tests",
     "make test": "runs this very suite",
     "python -m pip install": "installs into an environment: tests/packaging/test_wheel.py installs the built wheel",
     "python -m build": "builds the distribution: tests/packaging/test_wheel.py builds it once per session",

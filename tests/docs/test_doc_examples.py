@@ -19,7 +19,7 @@ import pytest
 
 from doc_examples import ACCOUNT_SETUP, DOCUMENTS, REPO, SETUP_LINES, VARIABLES, all_examples, extract, substitute
 
-from sandbox_env import AWS_V1, AWS_V2, SOURCE_PATHS, clean_env
+from support.sandbox_env import AWS_V1, AWS_V2, SOURCE_PATHS, clean_env
 
 emulator = pytest.importorskip("osc_emulator")
 

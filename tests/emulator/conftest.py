@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from emulator_helpers import ACCOUNTS, OTHER_ACCOUNT, Client, Clock
-
-from osc_emulator import start_emulator
+from support.emulator_process import emulators
 
 
 @pytest.fixture
@@ -15,18 +14,9 @@ def clock():
 
 @pytest.fixture
 def make_emulator(clock):
-    started = []
-
-    def make(**options):
-        options.setdefault("accounts", ACCOUNTS)
-        options.setdefault("clock", clock)
-        emu = start_emulator(**options)
-        started.append(emu)
-        return emu
-
-    yield make
-    for emu in started:
-        emu.stop()
+    """``make(**options)``: an emulator with this folder's accounts and clock unless told otherwise."""
+    with emulators() as start:
+        yield lambda **options: start(**{"accounts": ACCOUNTS, "clock": clock, **options})
 
 
 @pytest.fixture

@@ -157,7 +157,7 @@ def test_startup_message_is_all_a_client_needs(tmp_path):
     """Follow the start-up message literally: its export lines and its aws command, with the real aws v1."""
     import shlex
 
-    from sandbox_env import AWS_V1, clean_env
+    from support.sandbox_env import AWS_V1, clean_env
 
     env = clean_env(tmp_path)
     proc = subprocess.Popen([sys.executable, "-c", "from osc_shim.cli import main; main()", "emulator", "--port", "0"],

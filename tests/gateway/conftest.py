@@ -1,4 +1,5 @@
-"""Fixtures for the gateway tests: real HTTP on loopback, real boto3, moto_server as FCU.
+"""Fixtures for the gateway tests: real HTTP on loopback, real boto3, moto_server as FCU (``moto_fcu``,
+shared, in tests/conftest.py).
 
 Every test runs with a temporary HOME, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE and
 without the caller's AWS_*/OSC_* variables: the real ~/.aws and ~/.osc are never read.
@@ -7,8 +8,8 @@ without the caller's AWS_*/OSC_* variables: the real ~/.aws and ~/.osc are never
 from __future__ import annotations
 
 import pytest
-from gateway_stack import RunningGateway, moto_fcu, serve_gateway  # noqa: F401  (moto_fcu: a shared fixture)
-from sandbox_env import isolate_process
+from support.gateway_stack import RunningGateway, serve_gateway
+from support.sandbox_env import isolate_process
 
 
 @pytest.fixture(autouse=True)

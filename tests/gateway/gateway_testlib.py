@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 
-from sandbox_env import BIN, REPO, SOURCE_PATHS, clean_env  # noqa: F401  (re-exported to the tests)
+from support.sandbox_env import BIN, REPO, SOURCE_PATHS, clean_env  # noqa: F401  (re-exported to the tests)
 
-from gateway_stack import AK, REGION, SK  # noqa: F401  (one home, shared with tests/clients)
+from support.gateway_stack import AK, REGION, SK  # noqa: F401  (one home, shared with tests/clients)
 
 

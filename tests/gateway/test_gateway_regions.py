@@ -12,6 +12,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from support.emulator_process import emulator_fixture
 from botocore.exceptions import ClientError
 
 import osc_emulator as emulator_pkg
@@ -20,12 +21,7 @@ from osc_shim import regions
 pytest.importorskip("waitress")
 
 
-@pytest.fixture
-def emu(monkeypatch):
-    handle = emulator_pkg.start_emulator()
-    monkeypatch.setenv("OSC_ENDPOINT_API", handle.api_url_template)
-    yield handle
-    handle.stop()
+emu = emulator_fixture(endpoint_env="template")
 
 
 class FcuRecorder(BaseHTTPRequestHandler):

@@ -1,6 +1,6 @@
 """Fixtures for the image-lifecycle tests.
 
-- ``emu``: the shim's OAPI emulator on loopback, two accounts (ours and another one to
+- ``emu``: the shim's OAPI emulator (support/emulator_process.py) on loopback, two accounts (ours and another one to
   share images with), images pending for one read.
 - ``aws``: the real ``aws`` v1 binary with the plugin, in a sandbox (temporary HOME,
   AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE; none of the caller's AWS_*/OSC_* variables),
@@ -11,33 +11,15 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
 import pytest
+from support.emulator_process import emulator_fixture
+from support.sandbox_env import isolate_process
 
-from lifecycle_env import (ACCESS_KEY, ACCOUNT, AWS, BUCKET, OTHER_ACCOUNT, OTHER_KEY, OTHER_SECRET, SECRET_KEY,
-                           Aws)
-
-
-@pytest.fixture(scope="session")
-def aws_binary() -> Path:
-    if not AWS.exists():
-        pytest.skip(f"no aws binary next to {sys.executable}")
-    return AWS
+from lifecycle_env import ACCESS_KEY, ACCOUNT, BUCKET, OTHER_ACCOUNT, OTHER_KEY, OTHER_SECRET, SECRET_KEY, Aws
 
 
-@pytest.fixture(scope="module")
-def emu():
-    emulator = pytest.importorskip("osc_emulator")
-    pytest.importorskip("waitress")
-    handle = emulator.start_emulator(
-        accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT), OTHER_KEY: (OTHER_SECRET, OTHER_ACCOUNT)},
-        pending_reads=1, export_reads=2)
-    handle.cloud.create_bucket(BUCKET)
-    yield handle
-    handle.stop()
+emu = emulator_fixture("module", accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT), OTHER_KEY: (OTHER_SECRET, OTHER_ACCOUNT)},
+                       pending_reads=1, export_reads=2, buckets=[BUCKET])
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +51,6 @@ def snapshot_image(emu):
 @pytest.fixture
 def isolated_aws_env(tmp_path, monkeypatch):
     """This process's environment without the caller's AWS/OSC settings (temporary HOME)."""
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "OSC_", "BOTO_")):
-            monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    isolate_process(monkeypatch, tmp_path)
     (tmp_path / "aws-config").write_text("")
     return tmp_path

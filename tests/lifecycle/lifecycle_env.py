@@ -6,8 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from sandbox_env import AWS_V1 as AWS
-from sandbox_env import REPO, SOURCE_PATHS, clean_env  # noqa: F401  (re-exported to the tests)
+from support.sandbox_env import AWS_V1 as AWS
+from support.sandbox_env import REPO, SOURCE_PATHS, clean_env  # noqa: F401  (re-exported to the tests)
 ACCESS_KEY, SECRET_KEY, ACCOUNT = "AKIDLIFECYCLE0000001", "lifecycle-secret", "123456789012"
 OTHER_KEY, OTHER_SECRET, OTHER_ACCOUNT = "AKIDLIFECYCLE0000002", "other-secret", "210987654321"
 BUCKET = "exports"

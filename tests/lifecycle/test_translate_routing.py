@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from sandbox_env import OUTSCALE_PROFILE_EU_WEST_2
+from support.sandbox_env import OUTSCALE_PROFILE_EU_WEST_2
 
 from osc_shim.cli import main
 

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from fresh_venv import env_without_tree, run
+from support.fresh_venv import env_without_tree, run
 
 pytest.importorskip("osc_emulator")
 

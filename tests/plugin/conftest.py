@@ -1,22 +1,13 @@
-"""Fixtures for the AWS CLI plugin tests (helpers in ``plugin_sandbox``)."""
+"""Fixtures for the AWS CLI plugin tests (helpers in ``plugin_sandbox``; ``aws_binary`` and
+``moto_ec2`` are shared, in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-from plugin_sandbox import AWS, PLUGIN_LINE, AwsCli, FakeOapiHandler, TextHandler, clean_env, serve, stop
-
-
-@pytest.fixture(scope="session")
-def aws_binary() -> Path:
-    if not AWS.exists():
-        pytest.skip(f"no aws binary next to {sys.executable}")
-    return AWS
+from plugin_sandbox import PLUGIN_LINE, AwsCli, FakeOapiHandler, TextHandler, clean_env, serve, stop
 
 
 @pytest.fixture(scope="session")
@@ -63,32 +54,3 @@ def fake_oapi():
     server.api_url = server.url + "/api/v1"
     yield server
     stop(server)
-
-
-@pytest.fixture(scope="session")
-def moto_ec2():
-    """moto's server: an EC2-shaped endpoint on loopback (``.url``; ``.reset()`` clears its state)."""
-    moto_server = pytest.importorskip("moto.server")
-    # moto reads this at each reset: without AWS's thousands of public AMIs it answers at once.
-    saved = os.environ.get("MOTO_EC2_LOAD_DEFAULT_AMIS")
-    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-
-    class Handle:
-        url = f"http://{host}:{port}"
-
-        def reset(self):
-            import urllib.request
-
-            request = urllib.request.Request(self.url + "/moto-api/reset", method="POST", data=b"")
-            with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10):
-                pass
-
-    yield Handle()
-    server.stop()
-    if saved is None:
-        os.environ.pop("MOTO_EC2_LOAD_DEFAULT_AMIS", None)
-    else:
-        os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = saved

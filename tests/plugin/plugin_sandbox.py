@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Optional
 
-from sandbox_env import AWS_V1 as AWS
-from sandbox_env import BIN, REPO, SOURCE_PATHS, clean_env  # noqa: F401  (re-exported to the tests)
+from support.sandbox_env import AWS_V1 as AWS
+from support.sandbox_env import BIN, REPO, SOURCE_PATHS, clean_env  # noqa: F401  (re-exported to the tests)
 PLUGIN_LINE = ("plugins.outscale", "awscli_plugin_outscale")
 
 

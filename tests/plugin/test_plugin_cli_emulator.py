@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from support.emulator_process import emulator_fixture
 
 emulator = pytest.importorskip("osc_emulator")
 pytest.importorskip("waitress")
@@ -18,11 +19,7 @@ ACCESS_KEY, SECRET_KEY, ACCOUNT = "AKIDEXAMPLE", "SECRETEXAMPLE", "123456789012"
 BDM = '[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 10, "VolumeType": "standard"}}]'
 
 
-@pytest.fixture(scope="module")
-def emu():
-    handle = emulator.start_emulator(accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT)})
-    yield handle
-    handle.stop()
+emu = emulator_fixture("module", accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT)})
 
 
 def test_the_documentations_command_against_the_emulator(make_cli, emu):

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support.emulator_process import emulator_fixture
 
 from plugin_sandbox import REPO, clean_env
 
@@ -22,12 +23,7 @@ ACCESS_KEY, SECRET_KEY, ACCOUNT = "AKIDEXAMPLE", "SECRETEXAMPLE", "123456789012"
 AWS_V2 = Path("/usr/bin/aws")
 
 
-@pytest.fixture
-def emu():
-    handle = emulator.start_emulator(accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT)})
-    handle.cloud.create_bucket("transfer")
-    yield handle
-    handle.stop()
+emu = emulator_fixture(accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT)}, buckets=["transfer"])
 
 
 def _source(emu, name="golden", tags=None):

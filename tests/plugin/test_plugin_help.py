@@ -84,7 +84,7 @@ def test_every_translated_operation_gets_its_section(tmp_path):
 @pytest.mark.awscli_v2
 def test_v2_help_has_the_notes(tmp_path):
     from osc_shim import profile as cfg
-    from sandbox_env import AWS_V2
+    from support.sandbox_env import AWS_V2
 
     if not AWS_V2.exists():
         pytest.skip("Debian's AWS CLI v2 is not installed (scripts/install-awscli-v2.sh)")

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from plugin_sandbox import REPO, clean_env
-from sandbox_env import AWS_V1, AWS_V2, OUTSCALE_PROFILE_EU_WEST_2
+from support.sandbox_env import AWS_V1, AWS_V2, OUTSCALE_PROFILE_EU_WEST_2
+from support.emulator_process import emulator_fixture
 
 emulator = pytest.importorskip("osc_emulator")
 pytest.importorskip("waitress")
@@ -66,11 +67,7 @@ def proxy():
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def emu():
-    handle = emulator.start_emulator(accounts={ak: spec for ak, spec in ACCOUNTS.items()})
-    yield handle
-    handle.stop()
+emu = emulator_fixture("module", accounts=dict(ACCOUNTS))
 
 
 class Aws:

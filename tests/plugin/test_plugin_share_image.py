@@ -8,6 +8,7 @@ import json
 import subprocess
 
 import pytest
+from support.emulator_process import emulator_fixture
 
 from plugin_sandbox import BIN
 
@@ -18,12 +19,7 @@ OWNER = ("AKOWNER0000000000001", "owner-secret", "123456789012")
 PEER = ("AKPEER00000000000002", "peer-secret", "210987654321")
 
 
-@pytest.fixture
-def emu():
-    handle = emulator.start_emulator(accounts={OWNER[0]: OWNER[1:], PEER[0]: PEER[1:]})
-    handle.cloud.create_bucket("shares")
-    yield handle
-    handle.stop()
+emu = emulator_fixture(accounts={OWNER[0]: OWNER[1:], PEER[0]: PEER[1:]}, buckets=["shares"])
 
 
 def test_share_between_two_accounts_and_regions(make_cli, emu):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox_env import AWS_V1, BIN, clean_env
+from support.sandbox_env import AWS_V1, BIN, clean_env
 
 HERE = Path(__file__).parent
 USER_CONFIG = "[default]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:9\n"

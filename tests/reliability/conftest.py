@@ -6,12 +6,11 @@ files, and loses the caller's AWS_*/OSC_* variables.
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-from sandbox_env import isolate_process
+from support.emulator_process import emulator_fixture
+from support.sandbox_env import isolate_process
 
-from reliability_env import AWS, FAST, start
+from reliability_env import ACCESS_KEY, ACCOUNT, FAST, REGION, SECRET_KEY
 
 
 @pytest.fixture(autouse=True)
@@ -27,12 +26,9 @@ def fast(monkeypatch):
     return FAST
 
 
-@pytest.fixture(scope="module")
-def emu_module():
-    pytest.importorskip("waitress")
-    handle = start(pending_reads=0, export_reads=0, threads=8)
-    yield handle
-    handle.stop()
+# One emulator per module (fault injection cleared between tests by ``emu``).
+emu_module = emulator_fixture("module", accounts={ACCESS_KEY: (SECRET_KEY, ACCOUNT)}, region=REGION,
+                              pending_reads=0, export_reads=0, threads=8)
 
 
 @pytest.fixture
@@ -42,10 +38,3 @@ def emu(emu_module, monkeypatch):
     monkeypatch.setenv("OSC_ENDPOINT_API", emu_module.api_url)
     yield emu_module
     emu_module.clear_faults()
-
-
-@pytest.fixture(scope="session")
-def aws_binary():
-    if not AWS.exists():
-        pytest.skip(f"no aws binary next to {sys.executable}")
-    return AWS

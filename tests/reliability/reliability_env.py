@@ -16,7 +16,7 @@ _TESTS = Path(__file__).resolve().parents[1]
 if str(_TESTS) not in sys.path:  # bench/fuzz_bench.py imports this module from outside pytest
     sys.path.insert(0, str(_TESTS))
 
-from sandbox_env import AWS_V1 as AWS, REPO, SOURCE_PATHS, clean_env  # noqa: E402,F401
+from support.sandbox_env import AWS_V1 as AWS, REPO, SOURCE_PATHS, clean_env  # noqa: E402,F401
 
 for _path in reversed(SOURCE_PATHS):
     if _path not in sys.path:

@@ -130,6 +130,12 @@ def junk():
 
 def valid_params(operation: str) -> dict:
     """Params that succeed on the seeded in-process cloud (the base the mutations start from)."""
+    return valid_params_table()[operation]
+
+
+def valid_params_table() -> dict:
+    """Operation -> params that succeed; one entry per translated operation
+    (tests/reliability/test_operation_lists.py holds its keys to ``OPERATIONS``)."""
     bdm = [{"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": KNOWN["snapshot"], "VolumeSize": 10}}]
     import time
 
@@ -169,7 +175,7 @@ def valid_params(operation: str) -> dict:
         "DescribeSnapshotAttribute": {"SnapshotId": KNOWN["snapshot"], "Attribute": "createVolumePermission"},
         "ResetSnapshotAttribute": {"SnapshotId": KNOWN["snapshot"], "Attribute": "createVolumePermission"},
         "DescribeTags": {"Filters": [{"Name": "resource-type", "Values": ["image"]}], "MaxResults": 10},
-    }.get(operation, {})
+    }
 
 
 @functools.lru_cache(maxsize=None)

@@ -199,7 +199,7 @@ def test_the_emulator_command_takes_faults(tmp_path):
 
     from osc_emulator.command import emulator
     from reliability_env import clean_env
-    from sandbox_env import OSC_SHIM
+    from support.sandbox_env import OSC_SHIM
 
     result = CliRunner().invoke(emulator, ["--help"])
     assert "--fault" in result.output and "reset-after" in result.output

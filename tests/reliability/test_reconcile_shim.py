@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from fault_matrix import CASES, SHORT, run_case, shim_driver
+from fault_matrix import CASES, IDEMPOTENT_CALLS, OTHER_CREATES, SHORT, run_case, shim_driver
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.label)
@@ -17,7 +17,7 @@ def test_register_image_under_every_fault(emu, fast, case):
     assert outcome.problems == [], outcome
 
 
-@pytest.mark.parametrize("operation", ["CreateImage", "CopyImage", "ExportImage"])
+@pytest.mark.parametrize("operation", OTHER_CREATES)
 @pytest.mark.parametrize("case", SHORT, ids=lambda c: c.label)
 def test_other_creates_under_faults(emu, fast, operation, case):
     outcome = run_case(emu, operation, case, shim_driver(emu))
@@ -30,7 +30,7 @@ def test_register_image_never_takes_an_older_image_of_the_name(emu, fast, case):
     assert outcome.problems == [], outcome
 
 
-@pytest.mark.parametrize("operation", ["CreateImage", "CopyImage", "ExportImage"])
+@pytest.mark.parametrize("operation", OTHER_CREATES)
 @pytest.mark.parametrize("case", SHORT, ids=lambda c: c.label)
 def test_other_creates_never_take_an_older_resource(emu, fast, operation, case):
     outcome = run_case(emu, operation, case, shim_driver(emu), older=True)
@@ -61,7 +61,7 @@ def test_the_issue_10_case_a_60_s_old_image_from_another_snapshot(emu, fast, kin
     assert images_named(emu.cloud, f"taken {kind}") == [first]
 
 
-@pytest.mark.parametrize("operation", ["DeregisterImage", "CreateTags"])
+@pytest.mark.parametrize("operation", IDEMPOTENT_CALLS)
 @pytest.mark.parametrize("case", SHORT, ids=lambda c: c.label)
 def test_idempotent_calls_under_faults(emu, fast, operation, case):
     outcome = run_case(emu, operation, case, shim_driver(emu))

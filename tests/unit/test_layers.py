@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox_env import REPO
+from support.sandbox_env import REPO
 
 PACKAGES = {
     "osc_emulator": REPO / "emulator" / "osc_emulator",

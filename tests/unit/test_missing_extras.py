@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from sandbox_env import SOURCE_PATHS, clean_env
+from support.sandbox_env import SOURCE_PATHS, clean_env
 
 RUN_WITHOUT = r"""
 import importlib.abc, sys
@@ -67,7 +67,7 @@ def test_extras_table_matches_pyproject():
     import tomllib
 
     from osc_shim.cli.extras import EXTRAS
-    from sandbox_env import REPO
+    from support.sandbox_env import REPO
 
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     distribution = {"osc_sdk_python": "osc-sdk-python", "yaml": "pyyaml", "waitress": "waitress", "awscli": "awscli",

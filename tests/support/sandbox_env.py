@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 AWS_V1 = BIN / "aws"
 OSC_SHIM = BIN / "osc-shim"
@@ -46,15 +46,17 @@ def clean_env(home: Path, *, config: Optional[Path] = None, credentials: Optiona
     return env
 
 
-def isolate_process(monkeypatch, home: Path) -> Path:
-    """The same sandbox for the test process itself (boto3 and the shim called in-process)."""
+def isolate_process(monkeypatch, home: Path, *, config: Optional[Path] = None,
+                    credentials: Optional[Path] = None) -> Path:
+    """The same sandbox for the test process itself (boto3 and the shim called in-process); config
+    files as in ``clean_env``."""
     for key in list(os.environ):
         if key.startswith(("AWS_", "OSC_", "BOTO_")) or key in PROXY_VARIABLES:
             monkeypatch.delenv(key, raising=False)
     home.mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "aws-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config or home / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials or home / "aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     return home

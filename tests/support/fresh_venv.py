@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox_env import REPO, clean_env
+from support.sandbox_env import REPO, clean_env
 
 PIP = ("-m", "pip", "install", "--quiet", "--disable-pip-version-check")
 # awscli v1, as `pip install awscli` gives it (same lower bound as the `cli` extra).

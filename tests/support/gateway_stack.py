@@ -1,7 +1,8 @@
-"""The gateway stack the gateway and client tests share: moto_server as FCU, the gateway served on
-loopback (waitress in a thread, port 0) behind a checker holding every answer to botocore's parser.
+"""The gateway stack the gateway and client tests share: the gateway served on loopback (waitress in
+a thread, port 0) behind a checker holding every answer to botocore's parser.  (moto_server as FCU:
+support/moto_fcu.py, fixture ``moto_fcu``.)
 
-Imported by tests/gateway/conftest.py and tests/clients/conftest.py (fixtures are defined once, here).
+Imported by tests/gateway/conftest.py and tests/clients/conftest.py.
 """
 
 from __future__ import annotations
@@ -9,24 +10,10 @@ from __future__ import annotations
 import threading
 from typing import Callable, Optional
 
-import pytest
-
 # The gateway's own credentials and region when a test does not say.
 AK = "AKIAGATEWAYTEST0001"
 SK = "gateway/test/secret/key/0123456789abcdef"
 REGION = "eu-west-2"
-
-
-@pytest.fixture(scope="session")
-def moto_fcu():
-    """moto_server standing in for FCU (loopback, any free port)."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 class AnswerChecker:
