@@ -70,6 +70,16 @@ def test_expired_presigned_url_fails_before_any_call_with_expiry_and_rule():
     assert "R63JOJ" not in err.message  # the signature is never echoed
 
 
+def test_a_url_that_does_not_parse_gets_ec2s_error_before_any_call():
+    """urlsplit refuses an unclosed IPv6 bracket: that is the caller's bad value, not the shim's bug."""
+    calls = []
+    with pytest.raises(Ec2Error) as info:
+        drive(register_image({"Name": "Test Image", "ImageLocation": "http://[::1"}, Context("eu-west-2", NOW)),
+              calls.append)
+    assert calls == []
+    assert info.value.code == "InvalidParameterValue" and "ImageLocation" in info.value.message
+
+
 def test_sigv4_presigned_expiry():
     url = ("https://oos.eu-west-2.outscale.com/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%2F20261120"
            "&X-Amz-Date=20261120T000000Z&X-Amz-Expires=604800&X-Amz-Signature=abc")

@@ -51,7 +51,11 @@ def _file_location(location: str, ctx: Context) -> tuple:
                                 "Give a pre-signed URL of a manifest, or an OOS object as https://oos.<region>.outscale.com/<bucket>/<key> or <bucket>/<key>.")
         from ..regions import endpoint
         return f"{endpoint('oos', ctx.region)}/{location.lstrip('/')}", False
-    if not presigned.is_presigned(location):
+    try:
+        signed = presigned.is_presigned(location)
+    except ValueError as exc:  # the URL does not parse (e.g. an unclosed IPv6 bracket)
+        raise invalid_value("ImageLocation", location, f"The URL is malformed: {exc}.") from None
+    if not signed:
         return location, False
     try:
         ends = presigned.expiry(location)
