@@ -10,24 +10,6 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
-# EC2 operation -> the OUTSCALE API calls it becomes (what docs/migration-guide.md's table says).
-BECOMES = {
-    "RegisterImage": "CreateImage (from a bucket with or without a manifest, or from snapshots), "
-                     "then CreateTags for --tag-specifications",
-    "CreateImage": "CreateImage with VmId, then CreateTags for --tag-specifications",
-    "CopyImage": "CreateImage with SourceImageId (within the region), then CreateTags for --tag-specifications",
-    "DeregisterImage": "DeleteImage",
-    "DescribeImages": "ReadImages (and ReadAccounts for --owners self)",
-    "ModifyImageAttribute": "UpdateImage",
-    "DescribeImageAttribute": "ReadImages",
-    "ResetImageAttribute": "ReadImages, then UpdateImage",
-    "CreateTags": "CreateTags",
-    "DeleteTags": "DeleteTags (ReadTags first when only keys are given)",
-    "ExportImage": "CreateImageExportTask",
-    "DescribeExportImageTasks": "ReadImageExportTasks",
-    "CancelExportTask": "DeleteExportTask",
-}
-
 WHEN = ("These notes apply when the command targets OUTSCALE (an ``--endpoint`` on ``*.outscale.com`` or "
         "``*.outscale.hk``, an OUTSCALE endpoint configured for ec2, or a profile marked ``outscale = true``); "
         "otherwise the command runs exactly as without the plugin.")
@@ -40,7 +22,9 @@ def translated(operation: str) -> bool:
 
 
 def becomes(operation: str) -> str:
-    return BECOMES.get(operation) or "calls of the OUTSCALE API (see docs/mappings.md)"
+    from .operations import BECOMES  # each translator module declares it beside its translators
+
+    return BECOMES[operation]
 
 
 def rule_text(rule) -> Tuple[str, str]:

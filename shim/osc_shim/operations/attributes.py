@@ -292,6 +292,13 @@ OPERATIONS = {
     "DescribeImageAttribute": describe_image_attribute,
     "ResetImageAttribute": reset_image_attribute,
 }
+
+# EC2 operation -> the OUTSCALE API calls it becomes (`aws ec2 <operation> help` says it).
+BECOMES = {
+    "ModifyImageAttribute": "UpdateImage",
+    "DescribeImageAttribute": "ReadImages",
+    "ResetImageAttribute": "ReadImages, then UpdateImage",
+}
 MEMBER_TABLES = {
     ("ModifyImageAttribute", ()): MODIFY_IMAGE_ATTRIBUTE,
     ("ModifyImageAttribute", ("Description",)): ATTRIBUTE_VALUE,

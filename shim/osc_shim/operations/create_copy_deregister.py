@@ -133,6 +133,13 @@ def deregister_image(params: dict, ctx: Context):
 # -- what this module translates (operations/__init__ collects it) ------------------------------
 
 OPERATIONS = {"CreateImage": create_image, "CopyImage": copy_image, "DeregisterImage": deregister_image}
+
+# EC2 operation -> the OUTSCALE API calls it becomes (`aws ec2 <operation> help` says it).
+BECOMES = {
+    "CreateImage": "CreateImage with VmId, then CreateTags for --tag-specifications",
+    "CopyImage": "CreateImage with SourceImageId (within the region), then CreateTags for --tag-specifications",
+    "DeregisterImage": "DeleteImage",
+}
 MEMBER_TABLES = {
     ("CreateImage", ()): CREATE_IMAGE,
     **specification_tables("CreateImage"),

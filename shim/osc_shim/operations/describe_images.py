@@ -297,4 +297,9 @@ def describe_images(params: dict, ctx: Context):
 # -- what this module translates (operations/__init__ collects it) ------------------------------
 
 OPERATIONS = {"DescribeImages": describe_images}
+
+# EC2 operation -> the OUTSCALE API calls it becomes (`aws ec2 <operation> help` says it).
+BECOMES = {
+    "DescribeImages": "ReadImages (and ReadAccounts for --owners self)",
+}
 MEMBER_TABLES = {("DescribeImages", ()): DESCRIBE_IMAGES, ("DescribeImages", ("Filters",)): FILTER_MEMBERS}

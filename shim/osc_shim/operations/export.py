@@ -205,6 +205,13 @@ OPERATIONS = {
     "DescribeExportImageTasks": describe_export_image_tasks,
     "CancelExportTask": cancel_export_task,
 }
+
+# EC2 operation -> the OUTSCALE API calls it becomes (`aws ec2 <operation> help` says it).
+BECOMES = {
+    "ExportImage": "CreateImageExportTask",
+    "DescribeExportImageTasks": "ReadImageExportTasks",
+    "CancelExportTask": "DeleteExportTask",
+}
 MEMBER_TABLES = {
     ("ExportImage", ()): EXPORT_IMAGE,
     ("ExportImage", ("S3ExportLocation",)): S3_EXPORT_LOCATION,

@@ -528,6 +528,19 @@ OPERATIONS = {
     "DescribeSnapshotAttribute": describe_snapshot_attribute,
     "ResetSnapshotAttribute": reset_snapshot_attribute,
 }
+
+# EC2 operation -> the OUTSCALE API calls it becomes (`aws ec2 <operation> help` says it).
+BECOMES = {
+    "CreateSnapshot": "CreateSnapshot with VolumeId, then CreateTags for --tag-specifications",
+    "CopySnapshot": ("CreateSnapshot with SourceSnapshotId (within the region), "
+                     "then CreateTags for --tag-specifications"),
+    "ImportSnapshot": "CreateSnapshot with FileLocation and SnapshotSize, then CreateTags for --tag-specifications",
+    "DescribeSnapshots": "ReadSnapshots (and ReadAccounts for --owner-ids self)",
+    "DeleteSnapshot": "DeleteSnapshot",
+    "ModifySnapshotAttribute": "UpdateSnapshot",
+    "DescribeSnapshotAttribute": "ReadSnapshots",
+    "ResetSnapshotAttribute": "ReadSnapshots, then UpdateSnapshot",
+}
 MEMBER_TABLES = {
     ("CreateSnapshot", ()): CREATE_SNAPSHOT,
     **specification_tables("CreateSnapshot"),

@@ -294,6 +294,13 @@ def specification_tables(operation: str) -> dict:
 # -- what this module translates (operations/__init__ collects it) ------------------------------
 
 OPERATIONS = {"CreateTags": create_tags, "DeleteTags": delete_tags, "DescribeTags": describe_tags}
+
+# EC2 operation -> the OUTSCALE API calls it becomes (`aws ec2 <operation> help` says it).
+BECOMES = {
+    "CreateTags": "CreateTags",
+    "DeleteTags": "DeleteTags (ReadTags first when only keys are given)",
+    "DescribeTags": "ReadTags",
+}
 MEMBER_TABLES = {
     ("CreateTags", ()): CREATE_TAGS,
     ("CreateTags", ("Tags",)): TAG_MEMBERS,
