@@ -140,6 +140,7 @@ BECOMES = {
     "CopyImage": "CreateImage with SourceImageId (within the region), then CreateTags for --tag-specifications",
     "DeregisterImage": "DeleteImage",
 }
+
 MEMBER_TABLES = {
     ("CreateImage", ()): CREATE_IMAGE,
     **specification_tables("CreateImage"),

@@ -302,4 +302,5 @@ OPERATIONS = {"DescribeImages": describe_images}
 BECOMES = {
     "DescribeImages": "ReadImages (and ReadAccounts for --owners self)",
 }
+
 MEMBER_TABLES = {("DescribeImages", ()): DESCRIBE_IMAGES, ("DescribeImages", ("Filters",)): FILTER_MEMBERS}

@@ -141,9 +141,10 @@ OPERATIONS = {"RegisterImage": register_image}
 
 # EC2 operation -> the OUTSCALE API calls it becomes (`aws ec2 <operation> help` says it).
 BECOMES = {
-    "RegisterImage": "CreateImage (from a bucket with or without a manifest, or from snapshots), then CreateTags for "
-        "--tag-specifications",
+    "RegisterImage": ("CreateImage (from a bucket with or without a manifest, or from snapshots), "
+                      "then CreateTags for --tag-specifications"),
 }
+
 MEMBER_TABLES = {
     ("RegisterImage", ()): REGISTER_IMAGE,
     ("RegisterImage", ("BlockDeviceMappings",)): devices.MAPPING_MEMBERS,
