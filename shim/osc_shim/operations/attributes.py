@@ -299,6 +299,7 @@ BECOMES = {
     "DescribeImageAttribute": "ReadImages",
     "ResetImageAttribute": "ReadImages, then UpdateImage",
 }
+
 MEMBER_TABLES = {
     ("ModifyImageAttribute", ()): MODIFY_IMAGE_ATTRIBUTE,
     ("ModifyImageAttribute", ("Description",)): ATTRIBUTE_VALUE,

@@ -212,6 +212,7 @@ BECOMES = {
     "DescribeExportImageTasks": "ReadImageExportTasks",
     "CancelExportTask": "DeleteExportTask",
 }
+
 MEMBER_TABLES = {
     ("ExportImage", ()): EXPORT_IMAGE,
     ("ExportImage", ("S3ExportLocation",)): S3_EXPORT_LOCATION,

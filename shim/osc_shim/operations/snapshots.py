@@ -541,6 +541,7 @@ BECOMES = {
     "DescribeSnapshotAttribute": "ReadSnapshots",
     "ResetSnapshotAttribute": "ReadSnapshots, then UpdateSnapshot",
 }
+
 MEMBER_TABLES = {
     ("CreateSnapshot", ()): CREATE_SNAPSHOT,
     **specification_tables("CreateSnapshot"),

@@ -301,6 +301,7 @@ BECOMES = {
     "DeleteTags": "DeleteTags (ReadTags first when only keys are given)",
     "DescribeTags": "ReadTags",
 }
+
 MEMBER_TABLES = {
     ("CreateTags", ()): CREATE_TAGS,
     ("CreateTags", ("Tags",)): TAG_MEMBERS,
