@@ -12,6 +12,7 @@ all run the gateway through it.
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
 import sys
 import threading
@@ -29,6 +30,7 @@ MAX_CONNECTIONS = 4096
 # keep the process within ~60 MiB under load (bench/gateway_load_bench.py).
 MALLOC_ARENAS = 1
 LARGE_ANSWER = 256 * 1024
+TRIM_EVERY = 256
 _M_ARENA_MAX = -8
 
 
@@ -69,6 +71,7 @@ class _TrimAfterLargeAnswers:
 
     def __init__(self, app, libc):
         self.app, self._libc = app, libc
+        self._answers = itertools.count(1)
 
     def __getattr__(self, name):  # config, in_flight, close... stay the app's
         return getattr(self.app, name)
@@ -76,7 +79,9 @@ class _TrimAfterLargeAnswers:
     def __call__(self, environ, start_response):
         body = self.app(environ, start_response)
         size = sum(len(chunk) for chunk in body) if isinstance(body, list) else 0
-        if size > LARGE_ANSWER:
+        # Small answers leave freed pages too, a few at a time: every TRIM_EVERY answers they go back
+        # as well (one malloc_trim, about a millisecond).
+        if size > LARGE_ANSWER or next(self._answers) % TRIM_EVERY == 0:
             body = _trim_when_sent(body, self._libc)
         return body
 
