@@ -71,7 +71,8 @@ def base_env(home: Path, **extra) -> dict:
         env.pop(name, None)
     env.update(HOME=str(home), AWS_CONFIG_FILE=str(home / "aws-config"),
                AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"), AWS_EC2_METADATA_DISABLED="true",
-               NO_PROXY="127.0.0.1,localhost", PYTHONPATH=os.pathsep.join([str(REPO / "shim"), str(REPO / "plugin")]))
+               NO_PROXY="127.0.0.1,localhost",
+               PYTHONPATH=os.pathsep.join([str(REPO / d) for d in ("shim", "plugin", "serving")]))
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

@@ -1,6 +1,6 @@
 """The gateway under load and abuse (issue 10): loopback only, bounded loops; prints figures.
 
-    PYTHONPATH=shim:plugin .venv/bin/python bench/gateway_load_bench.py [--images 1000] [--requests 2800]
+    PYTHONPATH=shim:plugin:serving .venv/bin/python bench/gateway_load_bench.py [--images 1000] [--requests 2800]
 
 1. Abuse, side by side, server setups in this process (a stand-in shim answers DescribeImages): with
    ``--held`` connections open (half idle, half with half a header sent), the time a real signed boto3
@@ -178,7 +178,8 @@ def main(argv=None) -> int:
     try:
         # The emulator the ratio is measured against: the self-check off, as OUTSCALE serves.
         emu_port = free_port()
-        emu_env = base_env(home, PYTHONPATH=os.pathsep.join([str(REPO / d) for d in ("emulator", "shim", "plugin")]))
+        emu_env = base_env(home, PYTHONPATH=os.pathsep.join([str(REPO / d)
+                                                             for d in ("emulator", "shim", "plugin", "serving")]))
         emu = subprocess.Popen([sys.executable, "-c", EMULATOR_WITHOUT_SELF_CHECK, str(emu_port)], env=emu_env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         procs.append(emu)

@@ -131,19 +131,7 @@ def start_emulator(host: str = "127.0.0.1", port: int = 0, accounts: Optional[di
     return EmulatorHandle(server, thread, stopping, app, host)
 
 
-def _serve(server, stopping: threading.Event, tick: float = 0.05) -> None:
-    """waitress's loop, with shutdown done by this same thread.
+def _serve(server, stopping: threading.Event) -> None:
+    from osc_serving import run_until_stopped
 
-    Closing waitress's sockets and wake-up pipe from another thread races with
-    its loop (file descriptors closed twice get reused), so the loop polls a
-    stop flag instead: workers finish first, then everything closes here.
-    """
-    from waitress import wasyncore
-
-    socket_map = server._map if hasattr(server, "_map") else server.map
-    try:
-        while not stopping.is_set():
-            wasyncore.loop(timeout=tick, map=socket_map, use_poll=server.adj.asyncore_use_poll, count=1)
-    finally:
-        server.task_dispatcher.shutdown()
-        wasyncore.close_all(socket_map, ignore_all=True)
+    run_until_stopped(server, stopping)

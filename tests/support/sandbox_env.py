@@ -19,7 +19,7 @@ AWS_V1 = BIN / "aws"
 OSC_SHIM = BIN / "osc-shim"
 AWS_V2 = Path("/usr/bin/aws")
 # The working tree's packages: subprocesses load this tree's plugin and shim.
-SOURCE_PATHS = [str(REPO / "plugin"), str(REPO / "shim"), str(REPO / "emulator")]
+SOURCE_PATHS = [str(REPO / "plugin"), str(REPO / "shim"), str(REPO / "emulator"), str(REPO / "serving")]
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
 
 

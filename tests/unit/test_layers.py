@@ -5,6 +5,7 @@
 * ``osc_shim`` and the plugin do not import ``osc_emulator``, except the few modules that start an
   emulator on purpose, listed in ``MAY_START_THE_EMULATOR``.  A dotted name in a string counts too
   (``cli``'s lazy command table names ``osc_emulator.command:emulator``).
+* ``osc_serving`` (the waitress loop both servers run) is infrastructure: it imports none of the three.
 * Inside the shim, the pure layer stays pure: the translators (``osc_shim.operations``) import nothing
   of the OAPI client, the gateway, the core that wires them, the commands or the plugin; and the OAPI
   client (I/O) does not reach back into the translators.
@@ -21,6 +22,7 @@ PACKAGES = {
     "osc_emulator": REPO / "emulator" / "osc_emulator",
     "osc_shim": REPO / "shim" / "osc_shim",
     "awscli_plugin_outscale": REPO / "plugin" / "awscli_plugin_outscale",
+    "osc_serving": REPO / "serving" / "osc_serving",
 }
 
 # osc_shim modules allowed to reach the emulator, and why.
@@ -74,6 +76,18 @@ def test_the_emulator_imports_nothing_of_the_shim_or_the_plugin():
 def test_the_shim_reaches_the_emulator_only_where_it_starts_one():
     reaching = {m for m, tops in imported("osc_shim").items() if "osc_emulator" in tops}
     assert reaching <= MAY_START_THE_EMULATOR, sorted(reaching - MAY_START_THE_EMULATOR)
+
+
+def test_the_serving_loop_imports_none_of_the_products():
+    found = {m: sorted(t & {"osc_shim", "osc_emulator", "awscli_plugin_outscale"})
+             for m, t in imported("osc_serving").items()}
+    assert {m: t for m, t in found.items() if t} == {}
+
+
+def test_the_gateway_and_the_emulator_share_the_serving_loop():
+    """One serving loop: both servers run osc_serving's, neither has its own."""
+    assert "osc_serving" in imported("osc_shim")["osc_shim.gateway.server"]
+    assert "osc_serving" in imported("osc_emulator")["osc_emulator.server"]
 
 
 def test_the_plugin_never_reaches_the_emulator():

@@ -146,14 +146,12 @@ class GatewayServer:
             outbuf_overflow=8 * 1024 * 1024,
         )
         options.update(waitress_options or {})
-        self._use_poll = bool(options["asyncore_use_poll"])
         self._server = create_server(app, host=host, port=port, threads=threads, ident="osc-shim", **options)
         self._map = getattr(self._server, "map", None) or self._server._map
         listeners = [d for d in list(self._map.values()) if isinstance(d, BaseWSGIServer)] or [self._server]
         for listener in listeners if framing_hooks else ():
             listener.channel_class = framing.GatewayChannel
             listener.maintenance = lambda now, listener=listener: framing.maintenance(listener, now)
-        self._dispatcher = self._server.task_dispatcher
         _tune_collector()  # the app and the server are built: what exists now lives as long as the process
         if hasattr(self._server, "effective_listen"):
             self.addresses = [tuple(a) for a in self._server.effective_listen]
@@ -178,23 +176,12 @@ class GatewayServer:
         return busy + getattr(self.app, "in_flight", 0)
 
     def serve_forever(self) -> None:
-        from waitress import wasyncore
-        from waitress.server import BaseWSGIServer
+        from osc_serving import run_until_stopped
 
         try:
-            while not self._stop.is_set():
-                wasyncore.loop(timeout=0.2, use_poll=self._use_poll, map=self._map, count=1)
-            # Stop accepting: close the listening sockets, keep the trigger and the open channels.
-            for listener in [d for d in list(self._map.values()) if isinstance(d, BaseWSGIServer)]:
-                wasyncore.dispatcher.close(listener)
-            deadline = time.monotonic() + self.grace
-            busy = self._busy()
-            if busy:
-                log.info("osc-shim gateway: waiting up to %.0fs for %d request(s) in flight", self.grace, busy)
-            while time.monotonic() < deadline and self._busy():
-                wasyncore.loop(timeout=0.05, use_poll=self._use_poll, map=self._map, count=1)
-            self._dispatcher.shutdown(cancel_pending=True, timeout=max(0.1, deadline - time.monotonic()))
-            wasyncore.close_all(self._map)
+            run_until_stopped(self._server, self._stop, tick=0.2, grace=self.grace, busy=self._busy,
+                              draining=lambda busy: log.info("osc-shim gateway: waiting up to %.0fs for %d "
+                                                             "request(s) in flight", self.grace, busy))
         finally:
             close = getattr(self.app, "close", None)
             if close:
