@@ -399,7 +399,7 @@ def created_snapshot(call: Call, since: float, before=None):
                 return Found({"Snapshot": mine[0]}, mine[0]["SnapshotId"])
         asked = yield from snapshot_asked(call)
         if asked is None:
-            return Unknown("the request names nothing to look the snapshot up by")
+            return Unknown("the request names nothing to look the snapshot up by, or its source could not be read")
         account = yield from _account_id()
         found = yield from _snapshots(asked.filters)
     except OapiError as err:
