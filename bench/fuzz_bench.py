@@ -103,7 +103,7 @@ def fault_matrix(fronts, quick: bool) -> list:
         cases = fm.SHORT if quick else fm.CASES
         if "shim" in fronts:
             for operation in fm.CREATE_ACTION:  # every operation in the matrix (fault_matrix.SCOPE)
-                for case in (cases if operation == "RegisterImage" else fm.SHORT):
+                for case in (cases if operation in fm.EVERY_CASE else fm.SHORT):
                     for older in ((False, True) if operation in fm.CREATES else (False,)):
                         outcomes.append(("shim", fm.run_case(emu, operation, case, fm.shim_driver(emu),
                                                              older=older)))

@@ -9,9 +9,11 @@ Never two resources, never a hang, never a traceback.
 
 Every create case also runs with an *older* resource of the same name (``older=True``: an image
 of that name made 600 s before from another snapshot; for exports, an older finished task to the
-same place).  There the only right answers are EC2's (``InvalidAMIName.Duplicate``), an error
-saying nothing was created or what to check, or -- for an export, which has no unique key -- the
-new task; never the older resource's ID (issue 10).
+same place; for snapshots, one made 600 s before that matches everything but identity: same
+volume and description, an older copy of the same source, an older import of the same file).
+There the only right answers are EC2's (``InvalidAMIName.Duplicate``), an error saying nothing was
+created or what to check, or -- for an export or a snapshot, which have no unique key -- the new
+one; never the older resource's ID, never two new ones (issue 10).
 
 Used by tests/reliability/test_reconcile_*.py and bench/fuzz_bench.py.
 """
@@ -78,8 +80,6 @@ class Excluded:
 
 READ = Excluded("a read: retried like any idempotent call (test_retry_policy.py); nothing made, nothing to reconcile")
 IDEMPOTENT = Excluded("an idempotent update: retried as it is (reconcile.py's table); nothing made twice")
-NOT_YET = Excluded("not in the matrix yet: its OAPI create (CreateSnapshot) has a reconciliation plan "
-                   "(reconcile.py) that no fault case exercises")
 SCOPE = {
     "RegisterImage": "CreateImage",
     "CreateImage": "CreateImage",
@@ -95,9 +95,9 @@ SCOPE = {
     "DescribeExportImageTasks": READ,
     "CancelExportTask": Excluded("deletes by ID, retried; \"no such task\" after a lost answer is success "
                                  "(reconcile.py's DeleteExportTask), as DeregisterImage's DeleteImage is tested here"),
-    "CreateSnapshot": NOT_YET,
-    "CopySnapshot": NOT_YET,
-    "ImportSnapshot": NOT_YET,
+    "CreateSnapshot": "CreateSnapshot",
+    "CopySnapshot": "CreateSnapshot",
+    "ImportSnapshot": "CreateSnapshot",
     "DescribeSnapshots": READ,
     "DeleteSnapshot": Excluded("deletes by ID, retried; \"no such snapshot\" after a lost answer is success "
                                "(reconcile.py's DeleteSnapshot), as DeregisterImage's DeleteImage is tested here"),
@@ -108,7 +108,7 @@ SCOPE = {
 }
 # What each operation in the matrix calls on the OAPI side (where the faults are injected).
 CREATE_ACTION = {op: action for op, action in SCOPE.items() if isinstance(action, str)}
-LOOKUP_ACTIONS = ("ReadImages", "ReadImageExportTasks")
+LOOKUP_ACTIONS = ("ReadImages", "ReadImageExportTasks", "ReadSnapshots")
 
 
 @dataclass
@@ -147,10 +147,30 @@ def unique(prefix: str) -> str:
 
 OLDER_AGE = 600.0  # seconds: within the 900 s an SDK retry may span, past the 300 s clock margin
 # The operations of the matrix that make a resource (each also runs with an older one of the name);
-# RegisterImage runs every case, the others the short list; the rest of the matrix is idempotent.
-CREATES = ("RegisterImage", "CreateImage", "CopyImage", "ExportImage")
-OTHER_CREATES = tuple(op for op in CREATES if op != "RegisterImage")
+# EVERY_CASE (one per kind of resource) run every case through the shim, the others the short list;
+# the rest of the matrix is idempotent.
+SNAPSHOT_CREATES = ("CreateSnapshot", "CopySnapshot", "ImportSnapshot")
+CREATES = ("RegisterImage", "CreateImage", "CopyImage", "ExportImage") + SNAPSHOT_CREATES
+EVERY_CASE = ("RegisterImage", "CreateSnapshot")
+OTHER_CREATES = tuple(op for op in CREATES if op not in EVERY_CASE)
 IDEMPOTENT_CALLS = tuple(op for op in CREATE_ACTION if op not in CREATES)
+# Creates without a unique name: a new resource may exist next to the older one.
+UNNAMED = ("ExportImage",) + SNAPSHOT_CREATES
+
+
+def spread(cases, operations) -> list:
+    """Each case once, the operations taken in turn: every fault kind on a front end, without
+    multiplying the slow paths (the CLI, the gateway) by the number of operations."""
+    return [(operations[i % len(operations)], case) for i, case in enumerate(cases)]
+
+
+def created_id(result: dict) -> Optional[str]:
+    """The ID of what a create's EC2 answer says it made."""
+    return (result.get("ExportImageTaskId") or result.get("ImageId") or result.get("SnapshotId")
+            or (result.get("SnapshotTaskDetail") or {}).get("SnapshotId"))
+
+
+SNAPSHOT_SIZE = {"CopySnapshot": 10, "ImportSnapshot": 1}  # GiB: the source's, the file's
 
 
 class Setup:
@@ -166,6 +186,18 @@ class Setup:
         self.snapshot = snapshot(emu.cloud)
         self.image = None
         self.older = None
+        self.source = None  # the volume, snapshot or file a snapshot create reads
+        if operation == "CreateSnapshot":
+            from osc_emulator import default_vm_id
+
+            with emu.cloud.lock:
+                self.source = emu.cloud.vms[default_vm_id(ACCOUNT)].volume_ids[0]
+        elif operation == "CopySnapshot":  # copied without a description: the copy keeps the source's
+            self.source = emu.cloud.add_snapshot(ACCOUNT, SNAPSHOT_SIZE[operation], self.name).snapshot_id
+        elif operation == "ImportSnapshot":
+            key = self.name.replace(" ", "-") + ".raw"
+            emu.cloud.put_object("imports", key, b"\0" * 4096)
+            self.source = emu.cloud.presign("imports", key)
         if operation in ("CopyImage", "ExportImage", "DeregisterImage", "CreateTags"):
             self.image = available_image(emu.cloud, unique("src"))
         if operation == "ExportImage":
@@ -188,6 +220,12 @@ class Setup:
                 task.created_at -= OLDER_AGE
                 cloud.settle_task(task)
                 return task.task_id
+        if self.operation in SNAPSHOT_CREATES:  # same volume / source / file, same description and size
+            volume = self.source if self.operation == "CreateSnapshot" else None
+            with cloud.lock:
+                size = cloud.volumes[volume].size if volume else SNAPSHOT_SIZE[self.operation]
+            return cloud.add_snapshot(ACCOUNT, size, self.name, volume_id=volume,
+                                      created_at=cloud.now() - OLDER_AGE).snapshot_id
         image_id = available_image(cloud, self.name)  # another snapshot, another description
         with cloud.lock:
             cloud.images[image_id].created_at -= OLDER_AGE
@@ -207,6 +245,13 @@ class Setup:
         if op == "ExportImage":
             return {"ImageId": self.image, "DiskImageFormat": "RAW",
                     "S3ExportLocation": {"S3Bucket": "exports", "S3Prefix": f"{self.name.replace(' ', '-')}/"}}
+        if op == "CreateSnapshot":
+            return {"VolumeId": self.source, "Description": self.name}
+        if op == "CopySnapshot":
+            return {"SourceSnapshotId": self.source, "SourceRegion": self.emu.region}
+        if op == "ImportSnapshot":
+            return {"DiskContainer": {"Url": self.source, "Format": "RAW"}, "ClientData": {"UploadSize": float(SNAPSHOT_SIZE[op])},
+                    "Description": self.name}
         if op == "DeregisterImage":
             return {"ImageId": self.image}
         if op == "CreateTags":
@@ -224,6 +269,10 @@ class Setup:
             with cloud.lock:
                 tags = cloud.tags.get(self.image, {})
             return tuple(f"{k}={v}" for k, v in tags.items() if k == "case")
+        if self.operation in SNAPSHOT_CREATES:  # the snapshots of that description, the copy's source aside
+            with cloud.lock:
+                return tuple(s.snapshot_id for s in cloud.snapshots.values() if s.description == self.name
+                             and s.account_id == ACCOUNT and s.snapshot_id != self.source)
         return tuple(images_named(cloud, self.name))
 
 
@@ -246,7 +295,8 @@ def run_case(emu, operation: str, case: Case, driver: Callable[[str, dict], tupl
     emu.clear_faults()
     if case.kind == "stall" or (case.kind == "timeout" and case.times is None):
         time.sleep(HOLD + 0.5)  # let held requests land before counting
-    outcome = Outcome(operation, case.label + (" + older same name" if older else ""), ok, resource, code or "",
+    older_label = " + older same source" if operation in SNAPSHOT_CREATES else " + older same name"
+    outcome = Outcome(operation, case.label + (older_label if older else ""), ok, resource, code or "",
                       message or "", seconds, setup.existing(), faults, older=setup.older)
     outcome.problems = check(outcome, case, bound)
     return outcome
@@ -272,17 +322,24 @@ def check(o: Outcome, case: Case, bound: float) -> list:
         return problems
     if o.older is not None:
         return problems + check_with_older(o, case)
-    if len(o.found) > 1:
-        problems.append(f"{len(o.found)} resources made: {o.found}")
+    return problems + one_or_none(o, case, o.found)
+
+
+def one_or_none(o: Outcome, case: Case, made) -> list:
+    """``made`` (what the call may have made) is the one resource the caller got, or nothing and a clear
+    error (saying it cannot tell when the lookups were made to fail)."""
+    problems = []
+    if len(made) > 1:
+        problems.append(f"{len(made)} resources made: {made}")
     if o.ok:
-        if list(o.found) != [o.resource]:
-            problems.append(f"the caller got {o.resource} but {list(o.found)} exist")
+        if list(made) != [o.resource]:
+            problems.append(f"the caller got {o.resource} but {list(made)} exist")
     elif case.lookup_fault:
         if o.verdict != "error: uncertain, says how to check" or "describe-" not in o.message:
             problems.append(f"a lost answer with failing lookups must say it cannot tell: {o.message[:160]}")
     else:
-        if o.found:
-            problems.append(f"error {o.code} ({o.message[:120]}) although {o.found} exists")
+        if made:
+            problems.append(f"error {o.code} ({o.message[:120]}) although {made} exists")
         if o.verdict != "error: nothing created":
             problems.append(f"the error does not say nothing was created: {o.code}: {o.message[:200]}")
         if not o.code or not re.fullmatch(r"[A-Za-z.]+", o.code):
@@ -298,9 +355,11 @@ def check_with_older(o: Outcome, case: Case) -> list:
         problems.append(f"the older {o.older} is gone")
     if o.resource == o.older:
         problems.append(f"the caller got the older {o.older} as if this call had made it")
+    if o.operation in SNAPSHOT_CREATES:  # no unique key: the new one, held to the rules without an older
+        return problems + one_or_none(o, case, new)
     if len(new) > 1:
         problems.append(f"{len(new)} resources made: {new}")
-    if o.operation != "ExportImage":  # names are unique: nothing new can exist, the answer is EC2's
+    if o.operation not in UNNAMED:  # names are unique: nothing new can exist, the answer is EC2's
         if new:
             problems.append(f"a second image {new} has the name of {o.older}")
         if o.ok:
@@ -344,5 +403,5 @@ def shim_driver(emu, warnings: Optional[list] = None):
                                   warn=(warnings.append if warnings is not None else None))
         except Ec2Error as err:
             return False, None, err.code, err.message
-        return True, result.get("ExportImageTaskId") or result.get("ImageId"), "", ""
+        return True, created_id(result), "", ""
     return run

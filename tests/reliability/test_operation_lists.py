@@ -35,8 +35,8 @@ def test_the_fault_matrix_says_for_every_operation_whether_it_covers_it():
 
 
 def test_the_fault_matrix_runs_every_operation_it_covers():
-    """tests/reliability/test_reconcile_shim.py runs RegisterImage, OTHER_CREATES and IDEMPOTENT_CALLS."""
-    from fault_matrix import CREATE_ACTION, CREATES, IDEMPOTENT_CALLS, OTHER_CREATES
+    """tests/reliability/test_reconcile_shim.py runs EVERY_CASE, OTHER_CREATES and IDEMPOTENT_CALLS."""
+    from fault_matrix import CREATE_ACTION, CREATES, EVERY_CASE, IDEMPOTENT_CALLS, OTHER_CREATES
 
     assert set(CREATES) <= set(CREATE_ACTION)
-    assert sorted(("RegisterImage",) + OTHER_CREATES + IDEMPOTENT_CALLS) == sorted(CREATE_ACTION)
+    assert sorted(EVERY_CASE + OTHER_CREATES + IDEMPOTENT_CALLS) == sorted(CREATE_ACTION)

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from fault_matrix import CASES, SHORT, Case, run_case
+from fault_matrix import CASES, SHORT, SNAPSHOT_CREATES, Case, created_id, run_case, spread
 from reliability_env import ACCESS_KEY, AWS, FAST, FAST_BOUND, SECRET_KEY, clean_env, images_named, snapshot
 
 CLI_BOUND = FAST_BOUND + 6  # the aws process's own start-up on top
@@ -43,6 +43,11 @@ CLI_ARGS = {
     "CreateImage": lambda p: ["create-image", "--instance-id", p["InstanceId"], "--name", p["Name"]],
     "CopyImage": lambda p: ["copy-image", "--source-image-id", p["SourceImageId"], "--source-region",
                             p["SourceRegion"], "--name", p["Name"]],
+    "CreateSnapshot": lambda p: ["create-snapshot", "--volume-id", p["VolumeId"], "--description", p["Description"]],
+    "CopySnapshot": lambda p: ["copy-snapshot", "--source-snapshot-id", p["SourceSnapshotId"], "--source-region",
+                               p["SourceRegion"]],
+    "ImportSnapshot": lambda p: ["import-snapshot", "--disk-container", json.dumps(p["DiskContainer"]),
+                                 "--client-data", json.dumps(p["ClientData"]), "--description", p["Description"]],
 }
 
 
@@ -51,7 +56,7 @@ def cli_driver(aws):
         done = aws("ec2", *CLI_ARGS[operation](params))
         assert "Traceback" not in done.stderr, done.stderr
         if done.returncode == 0:
-            return True, json.loads(done.stdout)["ImageId"], "", ""
+            return True, created_id(json.loads(done.stdout)), "", ""
         assert done.stdout == "", done.stdout
         match = ERROR_RE.search(done.stderr)
         assert match, f"not EC2's error line (exit {done.returncode}): {done.stderr}"
@@ -84,6 +89,15 @@ def test_register_image_never_takes_an_older_image(emu, aws, case):
                                             ("CopyImage", Case("http-503 always", "http-503", None))])
 def test_other_creates_under_faults(emu, aws, operation, case):
     outcome = run_case(emu, operation, case, cli_driver(aws), bound=CLI_BOUND)
+    assert outcome.problems == [], outcome
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["alone", "older same source"])
+@pytest.mark.parametrize("operation,case", spread(CLI_CASES, SNAPSHOT_CREATES), ids=lambda v: getattr(v, "label", v))
+def test_snapshot_creates_under_faults(emu, aws, operation, case, older):
+    """Every fault kind of the CLI's list once, the three snapshot creates in turn, with and without an older
+    snapshot of the same volume / source / file and description: never its ID, never two new ones."""
+    outcome = run_case(emu, operation, case, cli_driver(aws), bound=CLI_BOUND, older=older)
     assert outcome.problems == [], outcome
 
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from fault_matrix import CASES, SHORT, run_case
+from fault_matrix import CASES, SHORT, SNAPSHOT_CREATES, Setup, created_id, run_case, spread
 from reliability_env import ACCESS_KEY, FAST_BOUND, REGION, SECRET_KEY, credentials, images_named, snapshot
 
 # boto3 (legacy mode: 5 attempts) may repeat the whole shim call several times.
@@ -49,9 +49,10 @@ def boto3_driver(ec2):
 
     def run(operation, params):
         method = {"RegisterImage": ec2.register_image, "CreateImage": ec2.create_image,
-                  "CopyImage": ec2.copy_image}[operation]
+                  "CopyImage": ec2.copy_image, "CreateSnapshot": ec2.create_snapshot,
+                  "CopySnapshot": ec2.copy_snapshot, "ImportSnapshot": ec2.import_snapshot}[operation]
         try:
-            return True, method(**params)["ImageId"], "", ""
+            return True, created_id(method(**params)), "", ""
         except ClientError as err:
             return False, None, err.response["Error"]["Code"], err.response["Error"]["Message"]
     return run
@@ -91,6 +92,29 @@ def test_copy_image_under_faults(emu, gateway, case):
     assert outcome.problems == [], outcome
     outcome = run_case(emu, "CopyImage", case, boto3_driver(client(gateway)), bound=GATEWAY_BOUND, older=True)
     assert outcome.problems == [], outcome
+
+
+@pytest.mark.parametrize("older", [False, True], ids=["alone", "older same source"])
+@pytest.mark.parametrize("operation,case", spread(GATEWAY_CASES, SNAPSHOT_CREATES),
+                         ids=lambda v: getattr(v, "label", v))
+def test_snapshot_creates_under_faults_with_boto3_default_retries(emu, gateway, operation, case, older):
+    """Every fault kind of the gateway's list once, the three snapshot creates in turn, with and without an
+    older snapshot of the same volume / source / file and description: never its ID, never two new ones."""
+    outcome = run_case(emu, operation, case, boto3_driver(client(gateway)), bound=GATEWAY_BOUND, older=older)
+    assert outcome.problems == [], outcome
+
+
+@pytest.mark.parametrize("operation", SNAPSHOT_CREATES)
+def test_throttles_make_boto3_retry_a_snapshot_create_while_an_older_one_matches(emu, gateway, operation):
+    """Three throttles: the shim gives up, boto3 retries (attempt=2, judged against the first attempt's look):
+    the new snapshot, made once -- never the 600 s old one of the same volume / source / file."""
+    setup = Setup(emu, operation, older=True)
+    emu.inject("throttle-503", "CreateSnapshot", times=3)
+    ok, made, code, message = boto3_driver(client(gateway, retries={"mode": "standard", "max_attempts": 3}))(
+        operation, setup.params())
+    assert ok, (code, message)
+    assert made != setup.older and set(setup.existing()) == {setup.older, made}
+    assert emu.faults.applied and all(k == "throttle-503" for _, k in emu.faults.applied)
 
 
 def register_params(emu, name):

@@ -37,6 +37,15 @@ def test_other_creates_never_take_an_older_resource(emu, fast, operation, case):
     assert outcome.problems == [], outcome
 
 
+@pytest.mark.parametrize("older", [False, True], ids=["alone", "older of the volume"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.label)
+def test_create_snapshot_under_every_fault(emu, fast, case, older):
+    """No unique key: the new snapshot or a clear error, never the older one of the same volume and
+    description, never two (copies and imports run the short list, with the other creates)."""
+    outcome = run_case(emu, "CreateSnapshot", case, shim_driver(emu), older=older)
+    assert outcome.problems == [], outcome
+
+
 @pytest.mark.parametrize("kind", ["http-503", "reset-before", "reset-after", "truncated"])
 def test_the_issue_10_case_a_60_s_old_image_from_another_snapshot(emu, fast, kind):
     """Register A (snapshot A), then the name from snapshot B with one fault: EC2's Duplicate, never A's ID."""
@@ -162,3 +171,27 @@ def test_a_snapshot_whose_answer_was_lost_is_made_once(emu, fast, fault):
     assert core.call("DeleteSnapshot", {"SnapshotId": made["SnapshotId"]}, region=emu.region,
                         credentials=credentials()) == {}
     assert made["SnapshotId"] not in emu.cloud.snapshots
+
+
+def test_an_sdk_retry_of_a_snapshot_create_without_its_first_look_makes_no_second_one(emu, fast):
+    """No unique key stops a second snapshot: a retry with no proof of what was there before (the first
+    attempt went through another process) is not sent when a matching snapshot is recent; the caller is told
+    what to check.  With no matching snapshot it is sent (nothing can have been made)."""
+    from reliability_env import ACCOUNT, credentials
+
+    from osc_shim import core
+    from osc_shim.errors import Ec2Error
+    from osc_emulator import default_vm_id
+
+    volume = emu.cloud.vms[default_vm_id(ACCOUNT)].volume_ids[0]
+    params = {"VolumeId": volume, "Description": "sdk retried snapshot"}
+    first = core.call("CreateSnapshot", params, region=emu.region, credentials=credentials())["SnapshotId"]
+    with pytest.raises(Ec2Error) as err:
+        core.call("CreateSnapshot", params, region=emu.region, credentials=credentials(), retried=True,
+                  invocation="inv-snap")
+    assert first in err.value.message and "describe-snapshots" in err.value.message, err.value.message
+    assert [s.snapshot_id for s in emu.cloud.snapshots.values() if s.description == params["Description"]] == [first]
+    other = dict(params, Description="sdk retried, nothing made yet")
+    made = core.call("CreateSnapshot", other, region=emu.region, credentials=credentials(), retried=True,
+                     invocation="inv-snap-2")["SnapshotId"]
+    assert [s.snapshot_id for s in emu.cloud.snapshots.values() if s.description == other["Description"]] == [made]

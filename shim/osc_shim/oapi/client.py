@@ -246,6 +246,11 @@ class OapiClient:
                 warn(f"{call.action} was already carried out by an earlier attempt: {verdict.resource_id} "
                      "is used.")
                 return verdict.answer
+            if verdict.unknown:  # sending again could make a second one
+                raise _failed(state, "Unavailable", 503,
+                              f"{call.action} repeats a request that may have been carried out, and whether the "
+                              f"{plan.what(call)} was created could not be checked: {verdict.reason}. Check with "
+                              f"`{plan.check_hint(call)}` before re-running the command.")
         sends = 0
         while True:
             sends += 1

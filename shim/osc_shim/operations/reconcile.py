@@ -31,9 +31,15 @@ CreateImageExportTask       no natural key: the image's export tasks are read be
 DeleteImage                 retried (idempotent); "no such image" after an attempt that may have
                             been processed means the first attempt deleted it: success
 DeleteExportTask            same, with "no such task"
-CreateSnapshot              keyed by ClientToken (a bucket import), else VolumeId, else Description:
-                            the matching snapshots are read before sending; afterwards a new one
-                            with the same description is the one made; none -> sent again once
+CreateSnapshot              no unique key (a ClientToken, when given, names the one made).  Before
+                            sending, the snapshots that could be taken for it are read (by
+                            volume, else description, else size; a copy reads its source first).
+                            Afterwards a snapshot counts as made by this call only when it was not
+                            among them AND matches what was asked (``snapshot_matches``: volume,
+                            description, size).  Found -> its answer is used; none -> (after a
+                            timeout: looked for once more after a pause) sent again once.  Without
+                            a first look a matching recent snapshot is never taken: the caller is
+                            told what to check
 DeleteSnapshot              retried (idempotent); "no such snapshot" after a lost answer: success
 CreateTags, DeleteTags,     idempotent: retried, nothing to reconcile
 UpdateImage, Read*
@@ -291,49 +297,128 @@ def created_export_task(call: Call, since: float, before=None):
     return NotFound()
 
 
-def _snapshot_filters(call: Call) -> Optional[dict]:
+@dataclass(frozen=True)
+class SnapshotAsked:
+    """What a snapshot made by a CreateSnapshot call holds, as far as OAPI's Snapshot records it (a copy's
+    source and an import's file are not recorded: their description and size stand for them)."""
+
+    filters: dict                    # ReadSnapshots filters that list every candidate
+    descriptions: frozenset          # the description it may carry
+    volume_id: Optional[str] = None  # a snapshot of a volume
+    sizes: frozenset = frozenset()   # GiB it may have (empty: not known without another read)
+
+
+def _gib_sizes(size_bytes) -> frozenset:
+    """The GiB sizes OAPI may record for an import of ``size_bytes`` (rounded up, or down)."""
+    if not isinstance(size_bytes, int) or isinstance(size_bytes, bool) or size_bytes < 1:
+        return frozenset()
+    gib = 1 << 30
+    return frozenset({max(1, size_bytes // gib), max(1, -(-size_bytes // gib))})
+
+
+def _one_snapshot(snapshot_id):
+    """Sub-generator: the snapshot ``snapshot_id`` as the caller sees it, or None."""
+    answer = yield Call("ReadSnapshots", {"Filters": {"SnapshotIds": [snapshot_id]}}, idempotent=True)
+    return next((s for s in (answer or {}).get("Snapshots") or []
+                 if isinstance(s, dict) and s.get("SnapshotId") == snapshot_id), None)
+
+
+def snapshot_asked(call: Call):
+    """Sub-generator: the ``SnapshotAsked`` of a CreateSnapshot ``call`` (None: nothing to look it up by).
+    A copy reads its source: the copy has its size, and its description unless one is asked."""
     body = call.body
-    for member, key in (("ClientToken", "ClientTokens"), ("VolumeId", "VolumeIds"), ("Description", "Descriptions")):
-        if isinstance(body.get(member), str) and body[member]:
-            return {key: [body[member]]}
-    return None
-
-
-def _snapshots(call: Call):
-    """Sub-generator: the snapshots matching the create's key (one page: a key matches few)."""
-    filters = _snapshot_filters(call)
+    asked = body.get("Description") if isinstance(body.get("Description"), str) else ""
+    descriptions, volume_id, sizes = {asked}, None, frozenset()
+    if isinstance(body.get("VolumeId"), str) and body["VolumeId"]:
+        volume_id = body["VolumeId"]
+        filters = {"VolumeIds": [volume_id]}
+    elif isinstance(body.get("SourceSnapshotId"), str) and body["SourceSnapshotId"]:
+        source = yield from _one_snapshot(body["SourceSnapshotId"])
+        if source is None:
+            return None  # no such source: the create itself is refused
+        if isinstance(source.get("VolumeSize"), int):
+            sizes = frozenset({source["VolumeSize"]})
+        if not asked:  # a copy without a description may keep the source's or have none
+            descriptions.add(source.get("Description") or "")
+        filters = {"VolumeSizes": sorted(sizes)} if sizes else None
+    else:
+        sizes = _gib_sizes(body.get("SnapshotSize"))
+        filters = {"VolumeSizes": sorted(sizes)} if sizes else None
+    if asked and volume_id is None:
+        filters = {"Descriptions": [asked]}
     if filters is None:
         return None
-    answer = yield Call("ReadSnapshots", {"Filters": filters}, idempotent=True)
-    return [s for s in (answer or {}).get("Snapshots") or [] if isinstance(s, dict)]
+    return SnapshotAsked(filters, frozenset(descriptions), volume_id, sizes)
+
+
+def snapshot_matches(asked: SnapshotAsked, snapshot: dict) -> bool:
+    return ((snapshot.get("Description") or "") in asked.descriptions
+            and (asked.volume_id is None or snapshot.get("VolumeId") == asked.volume_id)
+            and (not asked.sizes or snapshot.get("VolumeSize") in asked.sizes))
+
+
+def _snapshots(filters: dict):
+    """Sub-generator: every snapshot matching ``filters`` (all pages)."""
+    found, token = [], None
+    for _ in range(20):  # 20 pages: far more than one volume, description or size holds
+        body = {"Filters": filters}
+        if token:
+            body["NextPageToken"] = token
+        answer = yield Call("ReadSnapshots", body, idempotent=True)
+        found.extend(s for s in (answer or {}).get("Snapshots") or [] if isinstance(s, dict))
+        token = (answer or {}).get("NextPageToken")
+        if not token:
+            break
+    return found
 
 
 def snapshots_before(call: Call):
+    """The IDs of every snapshot that could be taken for the one ``call`` makes, read before it is sent
+    (None when they cannot be read).  A snapshot among them is never "the one this call made"."""
     try:
-        found = yield from _snapshots(call)
+        asked = yield from snapshot_asked(call)
+        if asked is None:
+            return None
+        found = yield from _snapshots(asked.filters)
     except OapiError:
         return None
-    return None if found is None else frozenset(s.get("SnapshotId") for s in found)
+    return frozenset(s.get("SnapshotId") for s in found)
 
 
 def created_snapshot(call: Call, since: float, before=None):
-    """The snapshot ``call`` (CreateSnapshot) made: new since ``before``, with the same description."""
+    """The snapshot ``call`` (CreateSnapshot) made: the caller's, absent from ``before`` (the first look) and
+    holding what was asked (volume, description, size: ``snapshot_matches``); or the one of its ClientToken
+    (EC2's idempotency).  Without a first look nothing is proven: a matching recent snapshot makes the
+    verdict Unknown (the caller is told what to check), never Found."""
+    token = call.body.get("ClientToken") if isinstance(call.body.get("ClientToken"), str) else None
     try:
-        found = yield from _snapshots(call)
+        if token:
+            mine = yield from _snapshots({"ClientTokens": [token]})
+            mine = [s for s in mine if s.get("ClientToken") == token and isinstance(s.get("SnapshotId"), str)]
+            if len(mine) == 1:
+                return Found({"Snapshot": mine[0]}, mine[0]["SnapshotId"])
+        asked = yield from snapshot_asked(call)
+        if asked is None:
+            return Unknown("the request names nothing to look the snapshot up by, or its source could not be read")
+        account = yield from _account_id()
+        found = yield from _snapshots(asked.filters)
     except OapiError as err:
         return Unknown(f"ReadSnapshots failed ({err})")
-    if found is None:
-        return Unknown("the request names nothing to look the snapshot up by")
-    token = call.body.get("ClientToken")
-    new = [s for s in found if (token and s.get("ClientToken") == token) or (
-        before is not None and s.get("SnapshotId") not in before
-        and (s.get("Description") or "") == (call.body.get("Description") or ""))]
-    if len(new) == 1 and isinstance(new[0].get("SnapshotId"), str):
+    same = [s for s in found if snapshot_matches(asked, s) and isinstance(s.get("SnapshotId"), str)
+            and (not account or s.get("AccountId") == account)]
+    if before is None:
+        recent = [s for s in same if (_timestamp(s.get("CreationDate")) or 0) >= since - CLOCK_MARGIN]
+        if recent:
+            return Unknown(f"a snapshot matching the request exists ({', '.join(s['SnapshotId'] for s in recent)}), "
+                           "but whether it was there before this call could not be told")
+        return NotFound()
+    new = [s for s in same if s["SnapshotId"] not in before]
+    if len(new) == 1:
         return Found({"Snapshot": new[0]}, new[0]["SnapshotId"])
     if len(new) > 1:
         return Unknown(f"{len(new)} matching snapshots were made just now "
-                       f"({', '.join(str(s.get('SnapshotId')) for s in new)})")
-    return NotFound() if before is not None or token else Unknown("the snapshots could not be read before sending")
+                       f"({', '.join(s['SnapshotId'] for s in new)})")
+    return NotFound()
 
 
 def _image_what(call: Call) -> str:
