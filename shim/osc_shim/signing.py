@@ -1,5 +1,5 @@
-"""The shim's one SigV4 implementation: the OAPI client signs with it (outbound), the gateway
-(``gateway/auth.py``) and ``verify`` check with it (inbound; the emulator checks with its own code).
+"""The shim's one SigV4 implementation: the OAPI client signs with it (outbound), the gateway's
+``auth.Verifier`` checks inbound requests with its pieces (the emulator checks with its own code).
 
 OAPI accepts OUTSCALE's "OSC4" scheme (AWS SigV4 with renamed parts, as
 osc-sdk-python signs) and plain AWS4-HMAC-SHA256.  Both are one algorithm with
@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
@@ -27,18 +26,9 @@ class Scheme:
 
 OSC4 = Scheme("OSC4-HMAC-SHA256", "OSC4", "osc4_request", "x-osc-date")
 AWS4 = Scheme("AWS4-HMAC-SHA256", "AWS4", "aws4_request", "x-amz-date")
-SCHEMES = {s.algorithm: s for s in (OSC4, AWS4)}
 
 # OAPI does not check the service part of the scope strictly; OUTSCALE's SDK uses "api".
 OAPI_SERVICE = "api"
-MAX_SKEW = _dt.timedelta(minutes=15)
-
-_AUTH_RE = re.compile(
-    r"^(?P<alg>[A-Z0-9-]+-HMAC-SHA256)\s+"
-    r"Credential=(?P<ak>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)/(?P<term>[a-z0-9_]+),\s*"
-    r"SignedHeaders=(?P<signed>[a-z0-9;_-]+),\s*"
-    r"Signature=(?P<sig>[0-9a-f]{64})\s*$"
-)
 
 
 def _hmac(key: bytes, msg: str) -> bytes:
@@ -109,57 +99,3 @@ def sign_headers(access_key: str, secret_key: str, region: str, host: str, path:
     if session_token:
         out[[h for h in headers if h.endswith("security-token")][0].title()] = session_token
     return out
-
-
-class SignatureError(Exception):
-    """Why an inbound request's signature was refused (never includes a secret)."""
-
-    def __init__(self, reason: str, kind: str = "bad-signature"):
-        super().__init__(reason)
-        self.reason = reason
-        self.kind = kind  # missing | unknown-key | bad-signature | skew
-
-
-def verify(method: str, path: str, headers: Mapping[str, str], body: bytes,
-           secret_for, now: Optional[_dt.datetime] = None, query: str = "") -> str:
-    """Check an OSC4 or AWS4 signed request; return the access key that signed it.
-
-    ``headers`` must map lower-case names to values as received; ``secret_for``
-    maps an access key to its secret (or None when unknown).  The Host is taken
-    as received and, like osc-sdk-python signs it, without its port.
-    """
-    auth = headers.get("authorization", "")
-    m = _AUTH_RE.match(auth)
-    if not m:
-        raise SignatureError("missing or malformed Authorization header", "missing")
-    scheme = SCHEMES.get(m["alg"])
-    if scheme is None or m["term"] != scheme.terminator:
-        raise SignatureError(f"unsupported signature algorithm {m['alg']}", "missing")
-    secret = secret_for(m["ak"])
-    if secret is None:
-        raise SignatureError("unknown access key", "unknown-key")
-    stamp = headers.get(scheme.date_header) or headers.get("x-amz-date") or headers.get("x-osc-date")
-    if not stamp:
-        raise SignatureError(f"missing {scheme.date_header} header", "missing")
-    try:
-        when = _dt.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=_dt.timezone.utc)
-    except ValueError:
-        raise SignatureError("malformed date header", "missing") from None
-    now = now or _dt.datetime.now(_dt.timezone.utc)
-    if abs(now - when) > MAX_SKEW:
-        raise SignatureError("request date is more than 15 minutes away from the server's clock", "skew")
-    if stamp[:8] != m["date"]:
-        raise SignatureError("credential scope date does not match the request date")
-    signed = m["signed"].split(";")
-    if "host" not in signed or any(h not in headers for h in signed):
-        raise SignatureError("signed headers are missing from the request")
-    hosts = [headers["host"]]
-    if ":" in headers["host"]:
-        hosts.append(headers["host"].rsplit(":", 1)[0])
-    for host in hosts:
-        candidate = dict(headers, host=host)
-        expected = signature(scheme, secret, stamp, m["region"], m["service"], method, path,
-                             candidate, signed, body, canonical_query(query) if query else "")
-        if hmac.compare_digest(expected, m["sig"]):
-            return m["ak"]
-    raise SignatureError("signature does not match")

@@ -7,7 +7,8 @@ from botocore.credentials import Credentials
 
 from osc_shim import presigned
 from osc_shim.errors import OapiError, to_ec2
-from osc_shim.signing import AWS4, OSC4, SignatureError, sign_headers, verify
+from osc_emulator.signature import SignatureError, check_authorization as verify
+from osc_shim.signing import AWS4, OSC4, sign_headers
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
 SECRETS = {"AK1": "secret-1"}.get
@@ -19,6 +20,7 @@ def _lower(h):
 
 @pytest.mark.parametrize("scheme", [OSC4, AWS4])
 def test_sign_then_verify(scheme):
+    """What the OAPI client signs, checked by the emulator's verifier (written apart from the shim)."""
     body = b'{"ImageName":"x"}'
     h = _lower(sign_headers("AK1", "secret-1", "eu-west-2", "127.0.0.1:8443", "/api/v1/CreateImage", body,
                             scheme=scheme, now=NOW))
@@ -43,6 +45,11 @@ def test_aws4_matches_botocore_sigv4():
     headers = _lower(dict(req.headers))
     headers["host"] = "api.eu-west-2.outscale.com"
     assert verify("POST", "/api/v1/ReadImages", headers, body, SECRETS) == "AK1"
+    # the shim, signing the same request at botocore's instant, writes botocore's Authorization header
+    when = dt.datetime.strptime(headers["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+    ours = sign_headers("AK1", "secret-1", "eu-west-2", "api.eu-west-2.outscale.com", "/api/v1/ReadImages", body,
+                        scheme=AWS4, now=when)
+    assert ours["Authorization"] == headers["authorization"]
 
 
 @pytest.mark.parametrize("code,status,expected", [
