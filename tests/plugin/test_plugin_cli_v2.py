@@ -53,3 +53,24 @@ def test_register_image_under_aws_cli_v2(aws_v2, tmp_path):
         assert "An error occurred (InvalidAMIName.Duplicate) when calling the RegisterImage operation" in again.stderr
     finally:
         emu.stop()
+
+
+def test_a_retried_call_under_aws_cli_v2(aws_v2, tmp_path):
+    """The shim's retries run on the botocore AWS CLI v2 carries (older than the venv's): an OAPI 503 on
+    ReadImages is retried after a backoff, and the command answers as if nothing had happened."""
+    emu = emulator.start_emulator(accounts={ACCESS_KEY: (SECRET_KEY, "123456789012")})
+    try:
+        env = clean_env(tmp_path, OSC_ENDPOINT_API=emu.api_url, PYTHONPATH=str(REPO / "shim"),
+                        AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+                        OSC_SHIM_BACKOFF_BASE="0.01")
+        Path(env["AWS_CONFIG_FILE"]).write_text(
+            f"[plugins]\ncli_legacy_plugin_path = {REPO / 'plugin'}\noutscale = awscli_plugin_outscale\n")
+        emu.inject("http-503", "ReadImages", times=2)
+        done = subprocess.run([str(aws_v2), "ec2", "describe-images", "--owners", "self", "--query", "Images",
+                               "--endpoint", "https://fcu.eu-west-2.outscale.com"],
+                              env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "[]"
+        assert emu.faults.applied == [("ReadImages", "http-503"), ("ReadImages", "http-503")]
+    finally:
+        emu.stop()

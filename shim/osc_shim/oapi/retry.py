@@ -1,7 +1,7 @@
 """When an OAPI call is tried again, how long the shim waits, and when it stops.
 
-The shape is the AWS SDKs' *standard* retry mode, with botocore's own pieces for
-the backoff and the quota: at most ``max_attempts``
+The shape is the AWS SDKs' *standard* retry mode, with botocore's token bucket for
+the quota: at most ``max_attempts``
 attempts (the first one included), exponential backoff with full jitter
 (``random(0, min(max_delay, base_delay * 2**(n-1)))`` before retry ``n``), and
 a retry quota (a token bucket shared by the calls of one client: 500 tokens, a
@@ -63,17 +63,11 @@ class RetryPolicy:
     read_timeout: Optional[float] = 30.0  # seconds to wait for an answer; None: up to the remaining budget
 
     def delay(self, retry: int, rng=random) -> float:
-        """Full-jitter backoff before retry number ``retry`` (1 for the first retry): botocore's standard-mode
-        ``ExponentialBackoff`` (``rand * min(scale * 2**(n-1), max)``), counted in units of ``base_delay``."""
-        if self.base_delay <= 0 or self.max_delay <= 0:
-            return 0.0
-        from botocore.retries.standard import ExponentialBackoff, RetryContext
-
-        # Its scale is 1 s for throttling errors (the detector below says every error is one, so the
-        # scale is one unit); base_delay and max_delay (OSC_SHIM_BACKOFF_*) are applied around it.
-        backoff = ExponentialBackoff(max_backoff=self.max_delay / self.base_delay, random=rng.random,
-                                     throttling_detector=_EVERY_ERROR_SCALES_AS_THROTTLING)
-        return self.base_delay * backoff.delay_amount(RetryContext(attempt_number=max(1, retry)))
+        """Full-jitter backoff before retry number ``retry`` (1 for the first retry), as the SDKs' standard
+        mode specifies it.  Not botocore's ``ExponentialBackoff``: the plugin runs on whichever botocore
+        the CLI carries, and that class's signature and scale differ between them (AWS CLI v2.9's has no
+        throttling detector; newer ones scale other errors down to 50 ms)."""
+        return rng.uniform(0, min(self.max_delay, self.base_delay * (2 ** max(0, retry - 1))))
 
     @property
     def reconcile_reserve(self) -> float:
@@ -137,15 +131,6 @@ def policy_from(environ: Mapping[str, str] = os.environ, overrides: Optional[Map
     if changes.get("max_total") == 0:
         raise Ec2Error("InvalidParameterValue", "OSC_SHIM_MAX_TOTAL=0 is not valid: give a number of seconds above 0.")
     return replace(base, **changes)
-
-
-class _EveryErrorScalesAsThrottling:
-    @staticmethod
-    def is_throttling_error_from_context(context) -> bool:
-        return True
-
-
-_EVERY_ERROR_SCALES_AS_THROTTLING = _EveryErrorScalesAsThrottling()
 
 
 class RetryQuota:
