@@ -87,12 +87,14 @@ def call(operation: str, params: dict, *, region: str, credentials=None,
          warn: Optional[Callable[[str], None]] = None, client: Optional[OapiClient] = None,
          retried: bool = False, settings: Optional[Mapping] = None, api: str = "ec2",
          invocation: Optional[str] = None, copy_settings: Optional[Mapping] = None,
-         progress: Optional[Callable] = None) -> dict:
+         progress: Optional[Callable] = None, deferred: bool = False) -> dict:
     """``api``: the AWS service the operation is of (``ec2``; ``sts`` for GetCallerIdentity).
     ``retried``: the front end's client says this request repeats an earlier one (an SDK retry):
     a create it asks for may already have happened (``oapi.client.OapiClient.perform``); ``invocation``:
     the client's ID of the request, the same on its retries (``amz-sdk-invocation-id``).
-    ``settings``: retry/timeout settings from the front end (``oapi.retry.policy_from``)."""
+    ``settings``: retry/timeout settings from the front end (``oapi.retry.policy_from``).
+    ``deferred``: the front end writes EC2's answer itself and takes OAPI items still to convert
+    (``operations.conversion.Unconverted``: the gateway's XML writer); others get converted lists."""
     from .routing import Refused, copy_kind
 
     # copy_settings: the profile's transfer settings (outscale_transfer_bucket...): a front end that gives
@@ -115,7 +117,7 @@ def call(operation: str, params: dict, *, region: str, credentials=None,
         raise Ec2Error("UnsupportedOperation", f"The shim does not translate {operation}.")
     limits.check(operation, params)  # before anything is sent, whatever the front end
     ctx = Context(region=region, warn=warn or (lambda message: None),
-                  deregistered=_deregistered_scope(region, credentials, client))
+                  deregistered=_deregistered_scope(region, credentials, client), deferred=deferred)
     clients = [client] if client else []
     budgets = []  # one time budget for the whole EC2 call (OSC_SHIM_MAX_TOTAL), whatever its OAPI calls
 

@@ -50,8 +50,9 @@ class Fake:
             raise answer
         return answer
 
-    def run(self, operation, params):
-        ctx = Context(region=self.region, now=NOW, warn=self.warnings.append, deregistered=self.deregistered)
+    def run(self, operation, params, deferred=False):
+        ctx = Context(region=self.region, now=NOW, warn=self.warnings.append, deregistered=self.deregistered,
+                      deferred=deferred)
         return run(OPERATIONS[operation], params, ctx, self.perform)
 
     @property

@@ -248,3 +248,30 @@ def _oapi_image_filters():
     from osc_emulator import schema
 
     return set(schema.spec().schemas["FiltersImage"]["properties"])
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"Owners": ["self"]}, {"Owners": [OTHER]}, {"ExecutableUsers": ["all"]},
+    {"Filters": [{"Name": "tag:Env", "Values": ["prod"]}, {"Name": "name", "Values": ["img*"]}]},
+    {"Filters": [{"Name": "block-device-mapping.volume-size", "Values": ["10"]}]},
+    {"ImageIds": ["ami-00000001", "ami-00000002"], "Filters": [{"Name": "state", "Values": ["available"]}]},
+])
+def test_a_front_end_writing_the_answer_itself_gets_the_same_images_unconverted(params):
+    """``Context.deferred`` (the gateway): the images that pass are handed over as OAPI's, with the table
+    that converts them; converted, they are what every other front end gets."""
+    from osc_shim.operations.conversion import Unconverted
+
+    images = [image(ImageId="ami-00000001", Tags=[{"Key": "Env", "Value": "prod"}]),
+              image(ImageId="ami-00000002", ImageName="other", AccountId=OTHER,
+                    PermissionsToLaunch={"GlobalPermission": True, "AccountIds": []}),
+              image(ImageId="ami-00000003", State="pending",
+                    BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Bsu": {"VolumeSize": 20}}])]
+
+    def fake():
+        return Fake({"ReadImages": {"Images": images}, "ReadAccounts": _accounts()})
+
+    usual = fake().run("DescribeImages", params)
+    deferred = fake().run("DescribeImages", params, deferred=True)
+    assert isinstance(deferred["Images"], Unconverted) and isinstance(usual["Images"], list)
+    assert deferred["Images"].converted() == usual["Images"]
+    assert {k: v for k, v in deferred.items() if k != "Images"} == {k: v for k, v in usual.items() if k != "Images"}

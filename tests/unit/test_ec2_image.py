@@ -65,7 +65,7 @@ def _read_the_table(image) -> dict:
     return out
 
 
-def test_the_compiled_conversion_reads_the_table_in_its_order():
+def _cases():
     import random
 
     from osc_shim.operations.placeholders import Symbolic
@@ -78,7 +78,11 @@ def test_the_compiled_conversion_reads_the_table_in_its_order():
                      | {key: rng.choice(["", None, [], {}, "x", True, False]) for key in rng.sample(list(OAPI_IMAGE), 3)
                         if key not in ("BlockDeviceMappings", "Tags", "PermissionsToLaunch", "StateComment",
                                        "BootModes", "ProductCodes", "CreationDate")})
-    for image in cases:
+    return cases
+
+
+def test_the_compiled_conversion_reads_the_table_in_its_order():
+    for image in _cases():
         try:
             expected = _read_the_table(image)
         except Exception as exc:  # a value the conversions refuse: refused the same way
@@ -90,3 +94,19 @@ def test_the_compiled_conversion_reads_the_table_in_its_order():
             raise AssertionError(f"{image!r} converted, the table refuses it ({exc!r})") from None
         got = to_ec2_image(image)
         assert got == expected and list(got) == list(expected), image
+
+
+def test_a_view_reads_each_member_as_the_conversion_gives_it():
+    """What filters read (``IMAGE_TABLE.view``, one member at a time) is the converted image's member,
+    and None for what the converted image leaves out."""
+    from osc_shim.operations.ec2_image import IMAGE_TABLE
+
+    names = {name for name, _, _ in IMAGE_TABLE.fields} | set(IMAGE_TABLE.constants)
+    for image in _cases():
+        try:
+            converted = to_ec2_image(image)
+        except Exception:  # a value the conversion refuses: not something a view is asked about
+            continue
+        view = IMAGE_TABLE.view(image)
+        assert {name: view.get(name) for name in names} == {name: converted.get(name) for name in names}, image
+        assert view.get("NoSuchMember", "default") == "default"

@@ -20,7 +20,7 @@ ENGINE_SIDE = {
     "engine": "runs every translator: DryRun, placeholder_answers",
     "placeholders": "the placeholder and the helpers that decide on it",
     "filters": "EC2 filter evaluation: a placeholder may pass any filter",
-    "ec2_image": "the compiled image shaper passes a placeholder member through unconverted",
+    "conversion": "the table-compiled converters pass a placeholder member through unconverted",
 }
 
 

@@ -215,13 +215,14 @@ class Gateway:
         return status, answer_headers, answer
 
     def _client_for(self, region: str, headers: dict) -> dict:
-        """Extra arguments of ``core.call``: the region's shared OAPI client, and whether the SDK retries."""
+        """Extra arguments of ``core.call``: the region's shared OAPI client, whether the SDK retries, and
+        that ``query_serialize`` writes EC2's items from OAPI's itself (``deferred``)."""
         if not self._make_client:
             return {}
         # An SDK retry (amz-sdk-request: attempt=2...) may repeat a create that already happened; the
         # invocation ID, the same on its retries, lets the retry be judged by its first attempt's look.
         return {"client": self._oapi_client(region), "retried": _sdk_retry(headers),
-                "invocation": headers.get("amz-sdk-invocation-id", "")[:64] or None}
+                "invocation": headers.get("amz-sdk-invocation-id", "")[:64] or None, "deferred": True}
 
     def _oapi_client(self, region: str):
         """The region's shared OAPI client: kept-alive connections instead of a new client (and TLS context)

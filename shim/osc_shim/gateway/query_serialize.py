@@ -18,6 +18,7 @@ from collections.abc import Mapping as _Mapping
 from typing import Mapping, Optional
 
 from osc_shim.errors import Ec2Error
+from osc_shim.operations.conversion import ListOf, Table, Unconverted as _Unconverted, member_env, member_lines, reads_members
 
 from .ec2_model import operation_model
 
@@ -251,14 +252,20 @@ class _StructureWriter:
                 env.update({f"_w{n}": _writer(item).write_members, f"_s{n}": item, f"_it{n}": item_tag,
                             f"_io{n}": f"<{item_tag}>", f"_ic{n}": f"</{item_tag}>", f"_sh{n}": mshape.name})
                 flattened = mshape.serialization.get("flattened")
-                lines += ["        if v.__class__ is not list and isinstance(v, (str, bytes, _Mapping)):",
-                          f"            raise _not_a_list(_t{n}, _sh{n}, v)"]
-                lines += [] if flattened else [f"        append(_o{n})"]
-                lines += ["        for e in v:", "            if e is not None:",
+                env.update({"_Unconverted": _Unconverted, "_write_unconverted": _write_unconverted})
+                # OAPI items the translator left for this writer to write as EC2's (conversion.Unconverted)
+                lines += ["        if v.__class__ is _Unconverted:"] + ([] if flattened else [f"            append(_o{n})"])
+                lines += [f"            _write_unconverted(out, v, _s{n}, _io{n}, _ic{n})"]
+                lines += [] if flattened else [f"            append(_c{n})"]
+                lines += ["        elif v.__class__ is not list and isinstance(v, (str, bytes, _Mapping)):",
+                          f"            raise _not_a_list(_t{n}, _sh{n}, v)", "        else:"]
+                body = [] if flattened else [f"        append(_o{n})"]
+                body += ["        for e in v:", "            if e is not None:",
                           "                if e.__class__ is not dict and not isinstance(e, _Mapping):",
                           f"                    raise _not_a_dict(_it{n}, _s{n}, e)",
                           f"                append(_io{n})", f"                _w{n}(out, e)", f"                append(_ic{n})"]
-                lines += [] if flattened else [f"        append(_c{n})"]
+                body += [] if flattened else [f"        append(_c{n})"]
+                lines += ["    " + line for line in body]
             elif kind in ("list", "map"):
                 env[f"_w{n}"] = entry[2]
                 lines += [f"        _w{n}(out, v, _t{n})"]
@@ -267,6 +274,128 @@ class _StructureWriter:
                 lines += [f"        append(_o{n} + _scalar_text(_kind{n}, v) + _c{n})"]
         exec(compile("\n".join(lines), f"<EC2 writer {self.shape.name}>", "exec"), env)  # noqa: S102
         return env["write"]
+
+
+# -- items still in OAPI's shape (operations.conversion.Unconverted) --------------------------------
+
+_FROM_TABLE: dict = {}  # (id(item shape), id(table)) -> (shape, table, writer): compiled once
+
+
+def _write_unconverted(out: list, value: _Unconverted, item_shape, item_open: str, item_close: str) -> None:
+    """The items of ``value`` as EC2 items, written straight from OAPI's: what converting each with
+    ``value.table`` and writing the result gives, byte for byte, without building the EC2 dicts (a
+    DescribeImages of 1,000 images).  An item whose text needs escaping is converted and written the
+    usual way."""
+    key = (id(item_shape), id(value.table))
+    entry = _FROM_TABLE.get(key)
+    if entry is None or entry[0] is not item_shape or entry[1] is not value.table:
+        entry = _FROM_TABLE[key] = (item_shape, value.table, _compile_from_table(item_shape, value.table))
+    write, convert, usual = entry[2], value.table.convert, _writer(item_shape).write_members
+    append = out.append
+    for item in value.items:
+        append(item_open)
+        if not write(out, item):
+            usual(out, convert(item))
+        append(item_close)
+
+
+def _compile_from_table(shape, table):
+    """``write(out, item)``: ``shape``'s members read from an OAPI item by ``table``'s member code
+    (``conversion.member_lines``: the same reads, defaults and conversions as ``table.convert``), in
+    the table's order, then the constants (written once, here, by the usual writer).  A member whose
+    conversion is a nested table (block devices, tags, product codes) is written from OAPI's items by
+    the same code, one level down.  Consecutive texts go out as one f-string (an image is ~40 elements).
+    When a string member needs escaping, what was written is taken back and ``write`` returns False."""
+    env = {"str": str, "int": int, "isinstance": isinstance, "_search": _NEEDS_ESCAPE.search,
+           "_scalar_text": _scalar_text}
+    lines = ["def write(out, item):", "    mark = len(out)", "    append = out.append"]
+    lines += _render(_table_code(shape, table, "item", "", env))
+    lines.append("    return True")
+    exec(compile("\n".join(lines), f"<EC2 writer {shape.name} from {table.name}'s table>", "exec"), env)  # noqa: S102
+    return env["write"]
+
+
+def _nested(shape, conversion) -> bool:
+    """Is ``conversion`` a table this writer can inline for ``shape`` (a structure, or a list of them)?"""
+    if isinstance(conversion, Table):
+        return shape.type_name == "structure"
+    return (isinstance(conversion, ListOf) and shape.type_name == "list" and shape.member.type_name == "structure"
+            and not shape.serialization.get("flattened"))
+
+
+def _render(ops: list) -> list:
+    """``_table_code``'s operations as lines: runs of texts joined into one ``append(f"...")``."""
+    lines, run = [], []
+    for kind, what in ops + [("code", [])]:
+        if kind == "text":
+            run.append(what)
+            continue
+        if run:
+            lines.append("    append(f\"" + "".join("{" + expr + "}" for expr in run) + "\")")
+            run = []
+        lines += what
+    return lines
+
+
+def _table_code(shape, table, item: str, prefix: str, env: dict) -> list:
+    """Operations (``("code", lines)`` at one indent, ``("text", expression)``) writing ``item`` by
+    ``table`` as ``shape``'s members; see ``_compile_from_table``."""
+    env.update(member_env(table))
+    members = shape.members
+    reads = [f"    get{prefix} = {item}.get"] if reads_members(table) else []
+    strings, ops = [], []
+    for n, (ec2_name, _, conversion) in enumerate(table.fields):
+        mshape = members.get(ec2_name)
+        if mshape is None:
+            continue  # the model does not know it: the usual writer leaves it out too
+        key = f"{prefix}_{n}"
+        var = f"m{key}"
+        nested = _nested(mshape, conversion)
+        code = member_lines(table, n, env, f"{var} = {{v}}", prefix=prefix, item=item, convert=not nested,
+                            placeholders=False, variable=True)
+        reads += code if len(code) == 1 else [f"    {var} = None"] + code
+        tag = _out_name(mshape, ec2_name)
+        kind = mshape.type_name
+        # (_f, _d, _c + key are the member code's: reads, defaults, conversions)
+        env.update({f"_open{key}": f"<{tag}>", f"_close{key}": f"</{tag}>", f"_t{key}": tag})
+        if nested:
+            if kind == "list":
+                item_shape = mshape.member
+                item_tag = item_shape.serialization.get("name") or "item"
+                env.update({f"_io{key}": f"<{item_tag}>", f"_ic{key}": f"</{item_tag}>"})
+                reads_item, *writes = _table_code(item_shape, conversion.table, f"e{key}", key, env)
+                body = _render([reads_item, ("text", f"_io{key}")] + writes + [("text", f"_ic{key}")])
+                block = _render([("text", f"_open{key}"), ("code", [f"    for e{key} in {var} or ():"]),  # as ListOf reads it
+                                 ("code", ["    " + line for line in body]), ("text", f"_close{key}")])
+            else:
+                reads_item, *writes = _table_code(mshape, conversion, var, key, env)
+                block = _render([reads_item, ("text", f"_open{key}")] + writes + [("text", f"_close{key}")])
+            test = var if kind == "list" and conversion.or_none else f"{var} is not None"
+            ops.append(("code", [f"    if {test}:"] + ["    " + line for line in block]))
+        elif kind in _STRING_KINDS:
+            strings.append(var)
+            ops.append(("text", f"'' if {var} is None else f'{{_open{key}}}{{{var}}}{{_close{key}}}'"))
+        elif kind == "boolean":
+            env[f"_yes{key}"], env[f"_no{key}"] = f"<{tag}>true</{tag}>", f"<{tag}>false</{tag}>"
+            ops.append(("text", f"'' if {var} is None else _yes{key} if ({var}.lower() == 'true' "
+                                f"if isinstance({var}, str) else {var}) else _no{key}"))
+        elif kind in _INTEGER_KINDS:
+            ops.append(("text", f"'' if {var} is None else _open{key} + str(int({var})) + _close{key}"))
+        elif kind in ("structure", "list", "map"):
+            env[f"_w{key}"] = _writer(mshape)
+            ops.append(("code", [f"    if {var} is not None:", f"        _w{key}(out, {var}, _t{key})"]))
+        else:
+            env[f"_kind{key}"] = kind
+            ops.append(("text", f"'' if {var} is None else _open{key} + _scalar_text(_kind{key}, {var}) + _close{key}"))
+    if strings:  # str(m) is what the usual writer writes of a string member: checked as such
+        reads += ["    if _search(f\"" + "".join(f"{{{var}!s}}" for var in strings) + "\"):",
+                  "        del out[mark:]", "        return False"]
+    if table.constants:
+        tail = []
+        _writer(shape).write_members(tail, dict(table.constants))
+        env[f"_tail{prefix}"] = "".join(tail)
+        ops.append(("text", f"_tail{prefix}"))
+    return [("code", reads)] + ops
 
 
 def _list_writer(shape):

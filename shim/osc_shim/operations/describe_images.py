@@ -41,7 +41,8 @@ from typing import Callable
 from ..errors import Ec2Error, invalid_value
 from .engine import DRY_RUN, Call, Context, Handled, check_members
 from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
-from .ec2_image import check_id, image_not_found, to_ec2_image
+from .conversion import Unconverted
+from .ec2_image import IMAGE_TABLE, check_id, image_not_found, to_ec2_image
 from .placeholders import may_be, missing, next_page_token, read_answer
 from .reads import ACCOUNT_ID_RE, own_account_id
 
@@ -226,15 +227,21 @@ def _scope_filters(scope: _Scope, narrowing: Narrowing) -> None:
             narrowing.add("PermissionsToLaunchAccountIds", list(scope.exec_ids))
 
 
-def _keep(oapi_images, scope: _Scope, filters: list) -> list:
-    kept = []
-    for oapi_image in oapi_images:
-        image = to_ec2_image(oapi_image)
-        if not scope.allows(image, oapi_image):
-            continue
-        if passes(filters, image, oapi_image):
-            kept.append(image)
-    return kept
+def _keep(oapi_images, scope: _Scope, filters: list, ctx: Context):
+    """The images that pass the scope and the filters, as EC2 images; unconverted for a front end that
+    writes them itself.  The filters read views: only the members they ask for are converted."""
+    if filters or scope.owners_given or scope.exec_given:
+        view = IMAGE_TABLE.view
+        kept = []
+        for oapi_image in oapi_images:
+            image = view(oapi_image)
+            if scope.allows(image, oapi_image) and passes(filters, image, oapi_image):
+                kept.append(oapi_image)
+    else:
+        kept = list(oapi_images)
+    if ctx.deferred:
+        return Unconverted(kept, IMAGE_TABLE)
+    return [to_ec2_image(oapi_image) for oapi_image in kept]
 
 
 def describe_images(params: dict, ctx: Context):
@@ -280,14 +287,14 @@ def describe_images(params: dict, ctx: Context):
         unseen = [i for i in missing(image_ids, found, "ImageId") if i not in gone]
         if unseen:
             raise image_not_found(unseen)
-        return {"Images": _keep(found, scope, filters)}
+        return {"Images": _keep(found, scope, filters, ctx)}
 
     if max_results is not None:
         body["ResultsPerPage"] = max_results
     if params.get("NextToken"):
         body["NextPageToken"] = params["NextToken"]
     answer = yield Call("ReadImages", body, idempotent=True)
-    result = {"Images": _keep(answer.get("Images") or [], scope, filters)}
+    result = {"Images": _keep(answer.get("Images") or [], scope, filters, ctx)}
     token = next_page_token(answer)
     if token is not None:
         result["NextToken"] = token

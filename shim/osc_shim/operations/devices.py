@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..errors import Ec2Error, invalid_value
+from .conversion import ListOf, Table
 from .engine import Map, Refuse, check_members, mapped
 
 ROOT_DEVICE = "/dev/sda1"
@@ -104,22 +105,13 @@ def to_oapi(mappings: list, root_device: str) -> list:
     return out
 
 
-# OAPI Bsu member -> EC2 Ebs member: EBS_MEMBERS read backwards, built once (a DescribeImages of
-# 1,000 images reads it 1,000 times).
-EBS_FROM_OAPI = {r.target: name for name, r in EBS_MEMBERS.items() if isinstance(r, Map)}
+# OAPI -> EC2, MAPPING_MEMBERS and EBS_MEMBERS read backwards (Bsu -> Ebs), in EC2's order of members.
+EBS_TABLE = Table("EbsBlockDevice", tuple((name, r.target, None) for name, r in EBS_MEMBERS.items() if isinstance(r, Map)))
+MAPPING_TABLE = Table("BlockDeviceMapping", tuple((name, r.target, EBS_TABLE if name == "Ebs" else None)
+                                                  for name, r in MAPPING_MEMBERS.items() if isinstance(r, Map)))
+MAPPINGS_FROM_OAPI = ListOf(MAPPING_TABLE)
 
 
-def from_oapi(mappings: list) -> list:
+def from_oapi(mappings) -> list:
     """OAPI ``BlockDeviceMappings`` -> EC2's (Bsu -> Ebs, names reversed)."""
-    reverse = EBS_FROM_OAPI
-    out = []
-    for bdm in mappings or []:
-        item = {}
-        if "DeviceName" in bdm:
-            item["DeviceName"] = bdm["DeviceName"]
-        if "VirtualDeviceName" in bdm:
-            item["VirtualName"] = bdm["VirtualDeviceName"]
-        if "Bsu" in bdm:
-            item["Ebs"] = {reverse[k]: v for k, v in bdm["Bsu"].items() if k in reverse}
-        out.append(item)
-    return out
+    return MAPPINGS_FROM_OAPI(mappings)

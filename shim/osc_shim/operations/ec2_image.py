@@ -1,7 +1,7 @@
 """OAPI ``Image`` -> EC2 ``Image`` (botocore's output shape), IDs and image errors as EC2 words them.
 
-The conversion is a table (``IMAGE_FIELDS``): EC2 member, OAPI member, how the
-value changes.  ``docs``/tests read the same table.
+The conversion is a table (``IMAGE_FIELDS``, read by ``conversion.Table``): EC2 member, OAPI
+member, how the value changes.  ``docs``/tests and the gateway's XML writer read the same table.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Optional
 from ..errors import Ec2Error, OapiError, to_ec2
 from . import devices
 from .image_checks import BOOT_MODES, DEFAULT_BOOT_MODES, SRIOV_NET_SUPPORT
-from .placeholders import Symbolic
+from .conversion import ITSELF, ListOf, Table
 
 # -- IDs ------------------------------------------------------------------------------------
 
@@ -130,8 +130,11 @@ def boot_mode(modes):
     return BOOT_MODE_OF.get(key)
 
 
+PRODUCT_CODE_TABLE = Table("ProductCode", (("ProductCodeId", ITSELF, None),), {"ProductCodeType": PRODUCT_CODE_TYPE})
+
+
 def product_codes(codes) -> list:
-    return [{"ProductCodeId": c, "ProductCodeType": PRODUCT_CODE_TYPE} for c in codes or []]
+    return ListOf(PRODUCT_CODE_TABLE)(codes)
 
 
 def launch_permissions(permissions) -> list:
@@ -156,8 +159,9 @@ def state_reason(comment):
     return out
 
 
-def tags(values):
-    return [{"Key": t["Key"], "Value": t.get("Value", "")} for t in values or []] or None
+TAG_TABLE = Table("Tag", (("Key", "Key", None), ("Value", "Value", None)), defaults={"Value": ""})
+# OAPI Tags -> EC2's; no tags: no tag set.
+tags = ListOf(TAG_TABLE, or_none=True)
 
 
 _EMPTY = ("", None, [], {})  # built once: a literal holding a list and a dict is rebuilt per call
@@ -186,9 +190,9 @@ IMAGE_FIELDS: tuple = (
     ("Description", "Description", _non_empty),
     ("RootDeviceType", "RootDeviceType", lambda v: ROOT_DEVICE_TYPES.get(v, v)),
     ("RootDeviceName", "RootDeviceName", None),
-    ("BlockDeviceMappings", "BlockDeviceMappings", devices.from_oapi),
+    ("BlockDeviceMappings", "BlockDeviceMappings", devices.MAPPINGS_FROM_OAPI),
     ("Tags", "Tags", tags),
-    ("ProductCodes", "ProductCodes", lambda v: product_codes(v) or None),
+    ("ProductCodes", "ProductCodes", ListOf(PRODUCT_CODE_TABLE, or_none=True)),
     ("BootMode", "BootModes", boot_mode),
     ("TpmSupport", "TpmMandatory", lambda v: "v2.0" if v else None),
 )
@@ -198,39 +202,6 @@ CONSTANT_FIELDS = {"VirtualizationType": "hvm", "Hypervisor": "xen", "SriovNetSu
 DEFAULTS = {"Public": False, "ImageType": "machine"}
 
 
-def _compile_to_ec2_image():
-    """``to_ec2_image`` as straight-line code compiled from ``IMAGE_FIELDS`` (a DescribeImages of 1,000
-    images converts 19,000 fields: a loop over the table cost twice as much).  For each field, in the
-    table's order: read the OAPI member (a dotted path reads inside a structure); a symbolic value
-    (osc-shim translate) is kept as is; a missing one takes its ``DEFAULTS`` value or is left out;
-    otherwise the conversion, whose ``None`` leaves the member out.  Names and conversions are
-    constants of the function's namespace, never text in its source."""
-    env = {"Symbolic": Symbolic, "isinstance": isinstance, "_constant": CONSTANT_FIELDS}
-    lines = ["def to_ec2_image(image):", "    out = {}", "    get = image.get"]
-    for n, (ec2_name, oapi_name, convert) in enumerate(IMAGE_FIELDS):
-        first, *rest = oapi_name.split(".")
-        env.update({f"_e{n}": ec2_name, f"_f{n}": first})
-        lines.append(f"    v = get(_f{n})")
-        for m, part in enumerate(rest):
-            env[f"_f{n}_{m}"] = part
-            lines.append(f"    v = v.get(_f{n}_{m}) if v is not None else None")
-        lines.append("    if v is None:")
-        if ec2_name in DEFAULTS:
-            env[f"_d{n}"] = DEFAULTS[ec2_name]
-            lines.append(f"        out[_e{n}] = _d{n}")
-        else:
-            lines.append("        pass")
-        if convert is None:
-            lines.append(f"    else:\n        out[_e{n}] = v")
-        else:
-            env[f"_c{n}"] = convert
-            lines += ["    elif isinstance(v, Symbolic):", f"        out[_e{n}] = v", "    else:",
-                      f"        v = _c{n}(v)", "        if v is not None:", f"            out[_e{n}] = v"]
-    lines += ["    out.update(_constant)", "    return out"]
-    exec(compile("\n".join(lines), "<to_ec2_image from IMAGE_FIELDS>", "exec"), env)  # noqa: S102
-    function = env["to_ec2_image"]
-    function.__doc__ = "One OAPI ``Image`` -> EC2's ``Image``."
-    return function
-
-
-to_ec2_image = _compile_to_ec2_image()
+IMAGE_TABLE = Table("Image", IMAGE_FIELDS, CONSTANT_FIELDS, DEFAULTS)
+# One OAPI ``Image`` -> EC2's ``Image`` (straight-line code compiled from the table: conversion.py).
+to_ec2_image = IMAGE_TABLE.convert

@@ -58,6 +58,9 @@ class Context:
     deregistered: Optional[object] = None
     # The request's DryRun (set by ``run``): read only where a dry run sends a different first call.
     dry_run: bool = False
+    # The front end writes EC2's answer from OAPI items itself (the gateway's XML writer): a translator
+    # may answer ``conversion.Unconverted`` items instead of converted ones.
+    deferred: bool = False
 
 
 Translator = Callable[[dict, Context], Generator[Call, dict, dict]]

@@ -24,6 +24,7 @@ from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members,
 from .reads import ACCOUNT_ID_RE, own_account_id, read_one, with_next_token
 from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
 from .ec2_image import call_on, check_id, ec2_timestamp, tags as ec2_tags
+from .conversion import Table
 from .placeholders import may_be, missing, next_page_token, read_answer
 from .tags import specification_tables, tag_new_resource, tag_specifications
 
@@ -149,19 +150,8 @@ SNAPSHOT_CONSTANTS = {"Encrypted": False, "StorageTier": "standard"}
 SNAPSHOT_DEFAULTS = {"VolumeId": NO_VOLUME, "Description": ""}
 
 
-def to_ec2_snapshot(snapshot) -> dict:
-    out = {}
-    for ec2_name, oapi_name, convert in SNAPSHOT_FIELDS:
-        value = snapshot.get(oapi_name)
-        if value is None:
-            if ec2_name in SNAPSHOT_DEFAULTS:
-                out[ec2_name] = SNAPSHOT_DEFAULTS[ec2_name]
-            continue
-        converted = value if convert is None else read_answer(value, convert)
-        if converted is not None:
-            out[ec2_name] = converted
-    out.update(SNAPSHOT_CONSTANTS)
-    return out
+SNAPSHOT_TABLE = Table("Snapshot", SNAPSHOT_FIELDS, SNAPSHOT_CONSTANTS, SNAPSHOT_DEFAULTS)
+to_ec2_snapshot = SNAPSHOT_TABLE.convert
 
 
 def _one(member: str):
