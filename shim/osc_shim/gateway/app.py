@@ -147,7 +147,7 @@ class Gateway:
         start_response(_status_line(status), headers)
         environ["osc_shim.gateway.route"] = info["route"]  # for middleware: shim / fcu / -
         self._log(environ, status, len(body), time.perf_counter() - started, request_id, info)
-        return [body]
+        return _ReleasedWhenSent([body], info)
 
     # -- one request -------------------------------------------------------------------------
     def _handle(self, environ, request_id: str, info: dict):
@@ -193,8 +193,8 @@ class Gateway:
             log.debug("%s %s: route shim (translated to OAPI calls)", request_id, action)
             params = query_parse.parse_params(action, rest)
             warnings = []
-            result = self._call(action, params, region=region, credentials=self.config.credentials,
-                                warn=warnings.append, **self._client_for(region, headers))
+            result = info["held"] = self._call(action, params, region=region, credentials=self.config.credentials,
+                                               warn=warnings.append, **self._client_for(region, headers))
             for message in warnings:
                 log.warning("%s %s: %s", request_id, action, message)
             return 200, [], query_serialize.serialize_result(action, result, request_id)
@@ -282,6 +282,21 @@ class Gateway:
     def close(self) -> None:
         for forwarder in list(self._forwarders.values()):
             forwarder.close()
+
+
+class _ReleasedWhenSent(list):
+    """The answer's body; what it was written from (``info["held"]``: a DescribeImages holds 1,000 OAPI
+    images) is released when the server closes it, once the body is handed over: freeing ~100,000
+    objects then does not delay the answer."""
+
+    __slots__ = ("info",)
+
+    def __init__(self, chunks: list, info: dict):
+        super().__init__(chunks)
+        self.info = info
+
+    def close(self) -> None:
+        self.info.pop("held", None)
 
 
 def _sdk_retry(headers: dict) -> bool:

@@ -374,7 +374,8 @@ def _table_code(shape, table, item: str, prefix: str, env: dict) -> list:
             ops.append(("code", [f"    if {test}:"] + ["    " + line for line in block]))
         elif kind in _STRING_KINDS:
             strings.append(var)
-            ops.append(("text", f"'' if {var} is None else f'{{_open{key}}}{{{var}}}{{_close{key}}}'"))
+            ops += [("text", f"_open{key} if {var} is not None else ''"), ("text", f"'' if {var} is None else {var}"),
+                    ("text", f"_close{key} if {var} is not None else ''")]  # no text built per member
         elif kind == "boolean":
             env[f"_yes{key}"], env[f"_no{key}"] = f"<{tag}>true</{tag}>", f"<{tag}>false</{tag}>"
             ops.append(("text", f"'' if {var} is None else _yes{key} if ({var}.lower() == 'true' "

@@ -87,8 +87,13 @@ class _TrimAfterLargeAnswers:
 
 
 def _trim_when_sent(chunks, libc):
-    yield from chunks
-    del chunks
+    try:
+        yield from chunks
+    finally:  # the app's close (WSGI: a middleware passes it on), then what it freed goes back
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+        del chunks
     libc.malloc_trim(0)
 
 

@@ -231,12 +231,9 @@ def _keep(oapi_images, scope: _Scope, filters: list, ctx: Context):
     """The images that pass the scope and the filters, as EC2 images; unconverted for a front end that
     writes them itself.  The filters read views: only the members they ask for are converted."""
     if filters or scope.owners_given or scope.exec_given:
-        view = IMAGE_TABLE.view
-        kept = []
-        for oapi_image in oapi_images:
-            image = view(oapi_image)
-            if scope.allows(image, oapi_image) and passes(filters, image, oapi_image):
-                kept.append(oapi_image)
+        view, allows = IMAGE_TABLE.view, scope.allows
+        kept = [oapi_image for oapi_image in oapi_images
+                if allows(image := view(oapi_image), oapi_image) and (not filters or passes(filters, image, oapi_image))]
     else:
         kept = list(oapi_images)
     if ctx.deferred:

@@ -126,8 +126,10 @@ _cached_timestamp = functools.lru_cache(maxsize=1024)(_ec2_timestamp)
 def boot_mode(modes):
     if not modes:
         return None
-    key = tuple(sorted(set(modes)))
-    return BOOT_MODE_OF.get(key)
+    key = tuple(modes)
+    if key in BOOT_MODE_OF:  # OAPI's usual order: no sorting needed
+        return BOOT_MODE_OF[key]
+    return BOOT_MODE_OF.get(tuple(sorted(set(modes))))
 
 
 PRODUCT_CODE_TABLE = Table("ProductCode", (("ProductCodeId", ITSELF, None),), {"ProductCodeType": PRODUCT_CODE_TYPE})

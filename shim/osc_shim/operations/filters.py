@@ -9,6 +9,7 @@ return a superset, a ``Server`` rule says how it is also sent, so OUTSCALE narro
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -29,6 +30,7 @@ def has_wildcard(pattern: str) -> bool:
     return any(c in pattern for c in "*?\\")
 
 
+@functools.lru_cache(maxsize=256)  # a filter's values are matched against every image of the answer
 def wildcard(pattern: str) -> re.Pattern:
     """EC2 filter values: ``*`` any run, ``?`` one character, ``\\`` escapes; case-sensitive."""
     out, i = [], 0
