@@ -18,7 +18,8 @@ from collections.abc import Mapping as _Mapping
 from typing import Mapping, Optional
 
 from osc_shim.errors import Ec2Error
-from osc_shim.operations.conversion import ListOf, Table, Unconverted as _Unconverted, member_env, member_lines, reads_members
+from osc_shim.operations.conversion import ListOf, Table, member_env, member_lines, reads_members
+from osc_shim.operations.conversion import Unconverted as _Unconverted
 
 from .ec2_model import operation_model
 
@@ -254,7 +255,8 @@ class _StructureWriter:
                 flattened = mshape.serialization.get("flattened")
                 env.update({"_Unconverted": _Unconverted, "_write_unconverted": _write_unconverted})
                 # OAPI items the translator left for this writer to write as EC2's (conversion.Unconverted)
-                lines += ["        if v.__class__ is _Unconverted:"] + ([] if flattened else [f"            append(_o{n})"])
+                lines += ["        if v.__class__ is _Unconverted:"]
+                lines += [] if flattened else [f"            append(_o{n})"]
                 lines += [f"            _write_unconverted(out, v, _s{n}, _io{n}, _ic{n})"]
                 lines += [] if flattened else [f"            append(_c{n})"]
                 lines += ["        elif v.__class__ is not list and isinstance(v, (str, bytes, _Mapping)):",
@@ -365,7 +367,8 @@ def _table_code(shape, table, item: str, prefix: str, env: dict) -> list:
                 env.update({f"_io{key}": f"<{item_tag}>", f"_ic{key}": f"</{item_tag}>"})
                 reads_item, *writes = _table_code(item_shape, conversion.table, f"e{key}", key, env)
                 body = _render([reads_item, ("text", f"_io{key}")] + writes + [("text", f"_ic{key}")])
-                block = _render([("text", f"_open{key}"), ("code", [f"    for e{key} in {var} or ():"]),  # as ListOf reads it
+                loop = [f"    for e{key} in {var} or ():"]  # as ListOf reads it
+                block = _render([("text", f"_open{key}"), ("code", loop),
                                  ("code", ["    " + line for line in body]), ("text", f"_close{key}")])
             else:
                 reads_item, *writes = _table_code(mshape, conversion, var, key, env)

@@ -37,6 +37,8 @@ class Table:
     readers: Mapping = field(init=False, repr=False)   # EC2 member -> item -> value or None (compiled)
 
     def __post_init__(self):
+        # A constant is written after the members (the converter's dict.update): never one of them.
+        assert not set(self.constants) & {name for name, _, _ in self.fields}, self.name
         object.__setattr__(self, "convert", _compile_converter(self))
         object.__setattr__(self, "readers", _compile_readers(self))
 
@@ -96,7 +98,8 @@ def member_lines(table: Table, n: int, env: dict, store: str, *, prefix: str = "
     else:
         env[f"_c{key}"] = conversion
         lines += ["    elif isinstance(v, Symbolic):", "        " + store.format(v="v")] if placeholders else []
-        lines += ["    else:", f"        v = _c{key}(v)", "        if v is not None:", "            " + store.format(v="v")]
+        lines += ["    else:", f"        v = _c{key}(v)", "        if v is not None:",
+                  "            " + store.format(v="v")]
     return lines
 
 

@@ -233,7 +233,8 @@ def _keep(oapi_images, scope: _Scope, filters: list, ctx: Context):
     if filters or scope.owners_given or scope.exec_given:
         view, allows = IMAGE_TABLE.view, scope.allows
         kept = [oapi_image for oapi_image in oapi_images
-                if allows(image := view(oapi_image), oapi_image) and (not filters or passes(filters, image, oapi_image))]
+                if allows(image := view(oapi_image), oapi_image)
+                and (not filters or passes(filters, image, oapi_image))]
     else:
         kept = list(oapi_images)
     if ctx.deferred:

@@ -106,7 +106,8 @@ def to_oapi(mappings: list, root_device: str) -> list:
 
 
 # OAPI -> EC2, MAPPING_MEMBERS and EBS_MEMBERS read backwards (Bsu -> Ebs), in EC2's order of members.
-EBS_TABLE = Table("EbsBlockDevice", tuple((name, r.target, None) for name, r in EBS_MEMBERS.items() if isinstance(r, Map)))
+EBS_TABLE = Table("EbsBlockDevice", tuple((name, r.target, None) for name, r in EBS_MEMBERS.items()
+                                          if isinstance(r, Map)))
 MAPPING_TABLE = Table("BlockDeviceMapping", tuple((name, r.target, EBS_TABLE if name == "Ebs" else None)
                                                   for name, r in MAPPING_MEMBERS.items() if isinstance(r, Map)))
 MAPPINGS_FROM_OAPI = ListOf(MAPPING_TABLE)
