@@ -45,6 +45,12 @@ class Table:
     def view(self, item) -> "View":
         return View(item, self.readers)
 
+    def answer(self, items: list, deferred: bool):
+        """``items`` (OAPI's) as the front end takes them: converted, or ``Unconverted`` for one that
+        writes EC2's answer itself (``Context.deferred``)."""
+        unconverted = Unconverted(items, self)
+        return unconverted if deferred else unconverted.converted()
+
     def __call__(self, item) -> dict:  # a table is the conversion of a member holding one structure
         return self.convert(item)
 
@@ -167,9 +173,6 @@ class Unconverted:
     def converted(self) -> list:
         convert = self.table.convert
         return [convert(item) for item in self.items]
-
-    def __len__(self) -> int:
-        return len(self.items)
 
     def __repr__(self) -> str:
         return f"Unconverted({len(self.items)} {self.table.name})"

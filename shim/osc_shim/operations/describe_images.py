@@ -41,8 +41,7 @@ from typing import Callable
 from ..errors import Ec2Error, invalid_value
 from .engine import DRY_RUN, Call, Context, Handled, check_members
 from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
-from .conversion import Unconverted
-from .ec2_image import IMAGE_TABLE, check_id, image_not_found, to_ec2_image
+from .ec2_image import IMAGE_TABLE, check_id, image_not_found
 from .placeholders import may_be, missing, next_page_token, read_answer
 from .reads import ACCOUNT_ID_RE, own_account_id
 
@@ -237,9 +236,7 @@ def _keep(oapi_images, scope: _Scope, filters: list, ctx: Context):
                 and (not filters or passes(filters, image, oapi_image))]
     else:
         kept = list(oapi_images)
-    if ctx.deferred:
-        return Unconverted(kept, IMAGE_TABLE)
-    return [to_ec2_image(oapi_image) for oapi_image in kept]
+    return IMAGE_TABLE.answer(kept, ctx.deferred)
 
 
 def describe_images(params: dict, ctx: Context):

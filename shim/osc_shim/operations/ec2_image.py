@@ -133,10 +133,7 @@ def boot_mode(modes):
 
 
 PRODUCT_CODE_TABLE = Table("ProductCode", (("ProductCodeId", ITSELF, None),), {"ProductCodeType": PRODUCT_CODE_TYPE})
-
-
-def product_codes(codes) -> list:
-    return ListOf(PRODUCT_CODE_TABLE)(codes)
+product_codes = ListOf(PRODUCT_CODE_TABLE)  # OAPI ProductCodes -> EC2's (an empty list when none)
 
 
 def launch_permissions(permissions) -> list:

@@ -24,7 +24,7 @@ from .engine import DRY_RUN, Call, Context, Handled, Map, Refuse, check_members,
 from .reads import ACCOUNT_ID_RE, own_account_id, read_one, with_next_token
 from .filters import FILTER_MEMBERS, Filter, Narrowing, Server, check_filters, passes, server_filter
 from .ec2_image import call_on, check_id, ec2_timestamp, tags as ec2_tags
-from .conversion import Table, Unconverted
+from .conversion import Table
 from .placeholders import may_be, missing, next_page_token, read_answer
 from .tags import specification_tables, tag_new_resource, tag_specifications
 
@@ -377,8 +377,7 @@ def describe_snapshots(params: dict, ctx: Context):
                 continue
             if passes(filters, view, snap):
                 kept.append(snap)
-        # A front end that writes EC2's answer itself (the gateway) takes them as OAPI gave them.
-        return Unconverted(kept, SNAPSHOT_TABLE) if ctx.deferred else [to_ec2_snapshot(snap) for snap in kept]
+        return SNAPSHOT_TABLE.answer(kept, ctx.deferred)
 
     if ids:  # every page: the IDs bound the answer, and NotFound needs all of it
         found, token = [], None
