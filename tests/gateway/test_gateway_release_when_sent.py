@@ -2,13 +2,15 @@
 
 A DescribeImages of 1,000 images holds ~100,000 OAPI objects; freeing them costs about a
 millisecond and a half, which the client need not wait for.  The gateway's body keeps the result
-until the server closes it, and the server wrapper that gives memory back after large answers
-passes the close on (WSGI asks a middleware to).
+until the server closes it; the server's middleware that notes freed memory hands the app's own
+body on (so its close is the app's), and the pages go back to the system in the server's sweep,
+when no request is in flight, not while a client waits.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 import weakref
 
 from botocore.awsrequest import AWSRequest
@@ -57,17 +59,62 @@ def test_the_result_lives_until_the_server_closes_the_body():
     assert results[0]() is None
 
 
-def test_the_memory_wrapper_passes_the_close_on():
+class CountingLibc:
+    def __init__(self):
+        self.trims = 0
+
+    def malloc_trim(self, pad):
+        self.trims += 1
+
+
+def test_the_memory_middleware_hands_the_apps_own_body_on():
     results = []
-    app = server._TrimAfterLargeAnswers(_gateway(results), server._libc())
-    server_side = app(_environ(b"Action=DescribeImages&Version=2016-11-15"), lambda status, headers: None)
-    for _ in range(server.TRIM_EVERY):  # every TRIM_EVERY-th answer is wrapped, whatever its size
-        if not isinstance(server_side, list):
-            break
-        server_side.close()
-        server_side = app(_environ(b"Action=DescribeImages&Version=2016-11-15"), lambda status, headers: None)
-    assert not isinstance(server_side, list), "no answer was wrapped"
-    chunks = list(server_side)  # as the server sends them; the wrapper closes the app's body after the last
-    assert b"<imageId>ami-12345678</imageId>" in b"".join(chunks)
-    server_side.close()
-    assert results[-1]() is None
+    app = server._ReturnFreedMemory(_gateway(results), CountingLibc())
+    for _ in range(server.TRIM_EVERY + 1):  # every TRIM_EVERY-th answer is noted too, whatever its size
+        body = app(_environ(b"Action=DescribeImages&Version=2016-11-15"), lambda status, headers: None)
+        assert b"<imageId>ami-12345678</imageId>" in b"".join(body)
+        body.close()
+        assert results[-1]() is None
+
+
+def test_freed_memory_goes_back_in_the_sweep_when_no_request_is_in_flight():
+    results, libc = [], CountingLibc()
+    app = server._ReturnFreedMemory(_gateway(results), libc)
+    app.return_freed(busy=0)
+    assert libc.trims == 0  # nothing was freed yet
+    for _ in range(server.TRIM_EVERY - 1):
+        app(_environ(b"Action=DescribeImages&Version=2016-11-15"), lambda status, headers: None).close()
+    app.return_freed(busy=0)
+    assert libc.trims == 0  # small answers: not each time
+    app(_environ(b"Action=DescribeImages&Version=2016-11-15"), lambda status, headers: None).close()
+    app.return_freed(busy=1)
+    assert libc.trims == 0  # a request in flight: not now
+    app.return_freed(busy=0)
+    app.return_freed(busy=0)
+    assert libc.trims == 1  # once, then nothing more to give back
+
+
+def test_a_large_answer_is_noted_at_once(monkeypatch):
+    results, libc = [], CountingLibc()
+    monkeypatch.setattr(server, "LARGE_ANSWER", 10)
+    app = server._ReturnFreedMemory(_gateway(results), libc)
+    app(_environ(b"Action=DescribeImages&Version=2016-11-15"), lambda status, headers: None).close()
+    app.return_freed(busy=0)
+    assert libc.trims == 1
+
+
+def test_the_servers_sweep_returns_freed_memory():
+    """The server's periodic sweep (waitress's maintenance) reaches the middleware."""
+    results, libc = [], CountingLibc()
+    gateway_server = server.GatewayServer(_gateway(results), host="127.0.0.1", port=0, threads=1, grace=0.5)
+    thread = threading.Thread(target=gateway_server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert isinstance(gateway_server.app, server._ReturnFreedMemory)  # glibc: the tests' machines run it
+        gateway_server.app._libc = libc
+        gateway_server.app.freed = True
+        gateway_server._server.maintenance(0.0)
+        assert libc.trims == 1 and not gateway_server.app.freed
+    finally:
+        gateway_server.shutdown()
+        thread.join(10)

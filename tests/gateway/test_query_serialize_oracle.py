@@ -16,7 +16,7 @@ import random
 import pytest
 
 from osc_shim.gateway import query_serialize as qs
-from osc_shim.gateway.ec2_model import service_model
+from osc_shim.gateway.ec2_model import operation_model, service_model
 
 import reference_query_serialize as reference
 
@@ -96,7 +96,7 @@ def test_many_member_orders_fall_back_to_the_generic_loop():
         images.append({name: values[name] for name in names})
     ours, theirs = both("DescribeImages", {"Images": images})
     assert ours == theirs
-    image = MODEL.operation_model("DescribeImages").output_shape.members["Images"].member
+    image = operation_model("DescribeImages").output_shape.members["Images"].member  # the shape the writer reads
     assert len(qs._writer(image).orders) == qs.MAX_ORDERS
 
 

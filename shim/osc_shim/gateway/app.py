@@ -54,7 +54,7 @@ from osc_shim.errors import Ec2Error
 from osc_shim.gateway import query_parse, query_serialize
 from osc_shim.gateway import sts
 from osc_shim.gateway.auth import Verifier, mismatch, resolve_credentials
-from osc_shim.gateway.ec2_model import operation_names, service_model
+from osc_shim.gateway.ec2_model import api_version, operation_names
 from osc_shim.gateway.forward import Forwarder
 
 log = logging.getLogger("osc_shim.gateway")
@@ -118,7 +118,7 @@ class Gateway:
         else:
             self._is_translated = lambda action: action in config.supported()
         self._clients = {}  # region -> one OAPI client (a connection pool) shared by the worker threads
-        operation_names()  # load botocore's model now, not on the first request
+        operation_names()  # load (the part it reads of) botocore's model now, not on the first request
         self._lock = threading.Lock()
         self.in_flight = 0  # requests inside the app (read by the server for graceful shutdown)
 
@@ -208,7 +208,7 @@ class Gateway:
         if method == "POST" and not query:
             payload = body
         else:  # GET, or parameters split between query and body: send them all as a form body
-            version = next((v for k, v in pairs if k == "Version"), service_model().api_version)
+            version = next((v for k, v in pairs if k == "Version"), api_version())
             payload = urlencode([("Action", action), ("Version", version)] + rest).encode()
         status, answer_headers, answer = self._forwarder(region).forward(payload, content_type or None,
                                                                            headers.get("user-agent"))

@@ -11,6 +11,7 @@ all run the gateway through it.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import logging
@@ -26,8 +27,8 @@ MAX_CONNECTIONS = 4096
 
 # glibc gives each thread that allocates its own malloc arena: with 8 workers building large answers
 # (a DescribeImages of 1,000 images is ~1 MB of XML) the freed memory stays spread over 8 arenas.
-# One arena (the GIL serialises allocation anyway), and handing free pages back after a large answer,
-# keep the process within ~60 MiB under load (bench/gateway_load_bench.py).
+# One arena (the GIL serialises allocation anyway), and free pages handed back once the answers that
+# left them are sent, keep the process well within 60 MiB under load (bench/gateway_load_bench.py).
 MALLOC_ARENAS = 1
 LARGE_ANSWER = 256 * 1024
 TRIM_EVERY = 256
@@ -66,12 +67,17 @@ def _libc():
         return None  # not glibc: nothing to tune
 
 
-class _TrimAfterLargeAnswers:
-    """WSGI middleware: after an answer over ``LARGE_ANSWER`` bytes, free pages go back to the system."""
+class _ReturnFreedMemory:
+    """WSGI middleware: notes the answers that leave free pages behind (one over ``LARGE_ANSWER`` bytes;
+    small ones a few at a time, so every ``TRIM_EVERY``-th); the server's once-a-second sweep hands them
+    back to the system (``return_freed``) when no request is in flight.  Not after each answer: the
+    next request on the connection would wait for it (about a millisecond), and then fault the same
+    pages back in (about another)."""
 
     def __init__(self, app, libc):
         self.app, self._libc = app, libc
         self._answers = itertools.count(1)
+        self.freed = False
 
     def __getattr__(self, name):  # config, in_flight, close... stay the app's
         return getattr(self.app, name)
@@ -79,22 +85,14 @@ class _TrimAfterLargeAnswers:
     def __call__(self, environ, start_response):
         body = self.app(environ, start_response)
         size = sum(len(chunk) for chunk in body) if isinstance(body, list) else 0
-        # Small answers leave freed pages too, a few at a time: every TRIM_EVERY answers they go back
-        # as well (one malloc_trim, about a millisecond).
         if size > LARGE_ANSWER or next(self._answers) % TRIM_EVERY == 0:
-            body = _trim_when_sent(body, self._libc)
+            self.freed = True
         return body
 
-
-def _trim_when_sent(chunks, libc):
-    try:
-        yield from chunks
-    finally:  # the app's close (WSGI: a middleware passes it on), then what it freed goes back
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-        del chunks
-    libc.malloc_trim(0)
+    def return_freed(self, busy: int) -> None:
+        if self.freed and not busy:
+            self.freed = False
+            self._libc.malloc_trim(0)
 
 
 def _connection_limit(wanted: int) -> int:
@@ -129,7 +127,7 @@ class GatewayServer:
         libc = _libc()
         if libc is not None:
             libc.mallopt(_M_ARENA_MAX, MALLOC_ARENAS)  # before the worker threads exist
-            app = _TrimAfterLargeAnswers(app, libc)
+            app = _ReturnFreedMemory(app, libc)
         self.app = app
         self.grace = grace
         self._stop = threading.Event()
@@ -154,10 +152,14 @@ class GatewayServer:
         self._server = create_server(app, host=host, port=port, threads=threads, ident="osc-shim", **options)
         self._map = getattr(self._server, "map", None) or self._server._map
         listeners = [d for d in list(self._map.values()) if isinstance(d, BaseWSGIServer)] or [self._server]
-        for listener in listeners if framing_hooks else ():
-            listener.channel_class = framing.GatewayChannel
-            listener.maintenance = lambda now, listener=listener: framing.maintenance(listener, now)
+        for listener in listeners:
+            if framing_hooks:
+                listener.channel_class = framing.GatewayChannel
+            sweep = functools.partial(framing.maintenance, listener) if framing_hooks else listener.maintenance
+            listener.maintenance = functools.partial(self._maintenance, sweep)
         _tune_collector()  # the app and the server are built: what exists now lives as long as the process
+        if libc is not None:  # what start-up freed (botocore's whole EC2 model, read once) goes back
+            libc.malloc_trim(0)
         if hasattr(self._server, "effective_listen"):
             self.addresses = [tuple(a) for a in self._server.effective_listen]
         else:
@@ -172,6 +174,13 @@ class GatewayServer:
     def shutdown(self) -> None:
         """Ask the loop to stop (thread-safe; also what SIGTERM/SIGINT do)."""
         self._stop.set()
+
+    def _maintenance(self, sweep, now: float) -> None:
+        """waitress's periodic sweep (``cleanup_interval``), in its loop's thread."""
+        sweep(now)
+        return_freed = getattr(self.app, "return_freed", None)
+        if return_freed is not None:
+            return_freed(self._busy())
 
     def _busy(self) -> int:
         from waitress.channel import HTTPChannel
