@@ -9,7 +9,10 @@ deleted through (pre-signed URLs always name the region's public OOS host, the o
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
 from typing import Callable, Mapping, Optional
 
@@ -66,12 +69,41 @@ def delete_objects(step: plan.DeleteObjects, credentials, environ: Mapping = os.
     return deleted
 
 
-def _performer(region: str, credentials, make_client: Callable, warn, progress, environ, sleep):
+@contextlib.contextmanager
+def _ctrl_c_noted():
+    """Ctrl-C during a copy is noted as well as raised: one that lands in a destructor (where Python
+    prints "Exception ignored" and drops it) still stops the copy, at its next step.  Yields the
+    question "was it pressed?".  Only the main thread handles signals; where Ctrl-C is ignored
+    (a background job), it stays ignored."""
+    noted = []
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):  # SIG_IGN, or SIG_DFL (the process dies at once): nothing to note
+        yield lambda: False
+        return
+
+    def handler(signum, frame):
+        noted.append(signum)
+        previous(signum, frame)  # Python's own handler: raises KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: bool(noted)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _performer(region: str, credentials, make_client: Callable, warn, progress, environ, sleep,
+               interrupted: Callable[[], bool] = lambda: False):
     poll = float(environ.get(POLL_ENV) or 5)
     progress = progress or (lambda stage, percent, note: None)
     clients = {}
 
     def perform(step):
+        if interrupted():
+            raise KeyboardInterrupt
         if isinstance(step, plan.Pause):
             progress(step.stage, step.percent, step.note)
             if step.stage in WAITING_STAGES:
@@ -93,8 +125,9 @@ def share(image_id: str, region: str, credentials, make_client: Callable, *, buc
           expires_in: int, progress: Optional[Callable] = None, environ: Mapping = os.environ,
           sleep: Callable[[float], None] = time.sleep) -> str:
     """The pre-signed manifest URL of ``image_id``'s export (``osc-shim share-image``)."""
-    perform = _performer(region, credentials, make_client, lambda m: None, progress, environ, sleep)
-    return drive(plan.share(image_id, region, plan.Options(transfer_bucket=bucket), expires_in), perform)
+    with _ctrl_c_noted() as interrupted:
+        perform = _performer(region, credentials, make_client, lambda m: None, progress, environ, sleep, interrupted)
+        return drive(plan.share(image_id, region, plan.Options(transfer_bucket=bucket), expires_in), perform)
 
 
 def run(params: dict, region: str, credentials, make_client: Callable, *, settings: Mapping,
@@ -104,10 +137,11 @@ def run(params: dict, region: str, credentials, make_client: Callable, *, settin
     from .operations.create_copy_deregister import check_copy
 
     options = options_from(settings, environ)
-    perform = _performer(region, credentials, make_client, warn, progress, environ, sleep)
     try:
-        return drive(plan.pipeline(dict(params), region, options, check_copy), perform,
-                     dry_run=bool(params.get("DryRun")))
+        with _ctrl_c_noted() as interrupted:
+            perform = _performer(region, credentials, make_client, warn, progress, environ, sleep, interrupted)
+            return drive(plan.pipeline(dict(params), region, options, check_copy), perform,
+                         dry_run=bool(params.get("DryRun")))
     except KeyboardInterrupt:
         done = "; ".join(options.resume_note) or "nothing was made yet, or an export task was started"
         warn(f"interrupted: {done}. Nothing half-made is left: run the same command again to resume "
