@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -108,6 +109,10 @@ def test_same_region_copy_stays_the_direct_copy(make_cli, emu):
     assert json.loads(done.stdout)["ImageId"] in emu.cloud.images and not emu.cloud.export_tasks
 
 
+# Runs argv[1:] with SIGINT's default disposition (exec keeps it; Python then raises KeyboardInterrupt).
+WITH_CTRL_C = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+
+
 def test_ctrl_c_mid_pipeline_then_rerun_resumes_without_a_second_export(make_cli, emu):
     source = _source(emu)
     emu.cloud.export_reads = 10_000  # the export stays pending until the test lets it finish
@@ -117,8 +122,10 @@ def test_ctrl_c_mid_pipeline_then_rerun_resumes_without_a_second_export(make_cli
             "--source-image-id", source, "--name", "golden-copy"]
     from plugin_sandbox import AWS
 
-    proc = subprocess.Popen([str(AWS), *args], env=cli.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, stdin=subprocess.DEVNULL)
+    # aws as a terminal starts it, Ctrl-C not ignored: a test run started in the background of a
+    # non-interactive shell (`cmd &`) ignores SIGINT, and its children inherit that.
+    proc = subprocess.Popen([sys.executable, "-c", WITH_CTRL_C, str(AWS), *args], env=cli.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
     deadline = time.time() + 30
     while not emu.cloud.export_tasks and time.time() < deadline:
         time.sleep(0.05)
