@@ -2,8 +2,9 @@
 
 The gateway keeps only the part it reads on every request: the operations the shim translates and the
 shapes they reach, without their documentation (~160 shapes: ~0.1 MiB, where the whole model holds
-~12 MiB of the gateway's memory).  Any other operation (the Query protocol is written for all of them)
-is read from the whole model, loaded the first time one is asked for.
+~12 MiB of the gateway's memory).  A request forwarded to FCU needs only its operation's name
+(``query_parse.split_action``); any other operation's shapes (the Query protocol is written for all of
+them) are read from the whole model, loaded the first time one is asked for.
 """
 
 from __future__ import annotations

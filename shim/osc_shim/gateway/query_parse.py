@@ -111,8 +111,10 @@ def split_action(pairs: Iterable[Tuple[str, str]]) -> Tuple[str, List[Tuple[str,
         raise Ec2Error("MissingAction", "The request is missing an action or a required parameter.")
     if action not in operation_names():
         raise Ec2Error("InvalidAction", f"The action {clip(action)} is not valid for this web service.")
-    shape = operation_model(action).input_shape
-    members = _members_by_wire(shape) if shape is not None else {}
+    members = {}
+    if any(key in AUTH_QUERY_KEYS for key, _ in pairs):  # a query-signed request: only then is the model read
+        shape = operation_model(action).input_shape      # (a forwarded action's is in botocore's whole model)
+        members = _members_by_wire(shape) if shape is not None else {}
     rest = [(key, value) for key, value in pairs
             if key not in RESERVED_KEYS and (key not in AUTH_QUERY_KEYS or key in members)]
     return action, rest
